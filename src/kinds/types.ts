@@ -1,0 +1,81 @@
+// What one kind supplies to the generic registry. The generic store owns the order of steps
+// (namespace check, generateName, defaults, prepare, validate, admission, write, watch event);
+// a kind only supplies these small hooks. See src/kinds/registry.ts for the table of kinds.
+
+import type { FieldError } from '../api/errors.js';
+import type { KObject } from '../api/types.js';
+
+export interface TableColumn {
+  name: string; // "Name", "Ready", "Nominated Node"
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: 'name' | string;
+  description: string;
+  priority: number; // 0 = always shown, 1 = only with -o wide
+}
+
+export interface TableDef {
+  columns: TableColumn[];
+  /** One row of cells, in column order. `now` renders ages (server-side, as upstream does). */
+  row(obj: KObject, now: Date): unknown[];
+}
+
+export interface ValidationContext {
+  /** The request's namespace (after defaulting). */
+  namespace?: string;
+  /** For hooks that need other objects (e.g. a Binding's pod); absent in pure unit tests. */
+  now: Date;
+}
+
+export interface ScaleDef {
+  /** Reads spec.replicas (with defaults applied). */
+  specReplicas(obj: KObject): number;
+  setSpecReplicas(obj: KObject, n: number): void;
+  statusReplicas(obj: KObject): number;
+  /** The label selector in string form ("app=x,tier in (a,b)"), for Scale.status.selector. */
+  selector(obj: KObject): string;
+}
+
+export interface StatusStrategy {
+  /** Called on PUT/PATCH of the status subresource; the generic layer has already copied everything
+   * but `status` (and the metadata fields upstream lets status writes change) from `oldObj`. */
+  prepareForUpdate?(newObj: KObject, oldObj: KObject): void;
+  validateUpdate?(newObj: KObject, oldObj: KObject, ctx: ValidationContext): FieldError[];
+}
+
+export interface KindDef {
+  group: string; // "" for core
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** Verbs served on the main resource; default: all of create, delete, deletecollection, get, list, patch, update, watch. */
+  verbs?: string[];
+  /** True when the kind tracks metadata.generation (1 on create, +1 on every spec change). */
+  generation?: boolean;
+  /** Serve `/status`; when set, writes to the main resource keep the stored status. */
+  status?: StatusStrategy;
+  /** Serve `/scale` as autoscaling/v1 Scale. */
+  scale?: ScaleDef;
+  /** Other subresources named in discovery (e.g. pods: log, exec, attach, binding, eviction, portforward). */
+  extraSubresources?: { name: string; verbs: string[]; kind?: { group: string; version: string; kind: string } }[];
+
+  /** Fill defaults in place (on create, update and patch results, as the decoder does upstream). */
+  defaults?(obj: KObject): void;
+  /** Create-time preparation: e.g. clear status, set initial status.phase. */
+  prepareForCreate?(obj: KObject): void;
+  /** Update-time preparation of the main resource (status already restored when `status` is set). */
+  prepareForUpdate?(newObj: KObject, oldObj: KObject): void;
+  validate?(obj: KObject, ctx: ValidationContext): FieldError[];
+  /** Update validation (immutable fields etc.). `validate` runs too, first. */
+  validateUpdate?(newObj: KObject, oldObj: KObject, ctx: ValidationContext): FieldError[];
+  /** Warnings returned in `Warning: 299 - "..."` headers (e.g. duplicate port definitions). */
+  warnings?(obj: KObject): string[];
+  /** Field selector attributes beyond metadata.name and metadata.namespace, e.g. spec.nodeName. */
+  fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
+  /** Server-side table columns; absent means the default Name/Age table. */
+  table?: TableDef;
+}
