@@ -50,6 +50,10 @@ export interface KindDef {
   plural: string;
   singular: string;
   namespaced: boolean;
+  /** Which name rule the generic layer passes to validateObjectMeta (upstream's per-kind ValidateNameFunc):
+   * 'subdomain' (DNS-1123 subdomain, the default), 'label' (DNS-1123 label: Namespace, StatefulSet),
+   * 'dns1035' (DNS-1035 label: Service). */
+  nameValidation?: 'subdomain' | 'label' | 'dns1035';
   shortNames?: string[];
   categories?: string[];
   /** Verbs served on the main resource; default: all of create, delete, deletecollection, get, list, patch, update, watch. */
