@@ -1,0 +1,42 @@
+// The `k8ts` command.
+
+import { DataDirLockedError } from './data-dir-lock.js';
+import { UsageError } from './flags.js';
+import { up } from './up.js';
+import { SERVER_VERSION } from '../apiserver/server.js';
+
+const HELP = `k8ts: a lightweight Kubernetes-compatible workload orchestrator
+
+Usage:
+  k8ts up [--data-dir DIR] [--port N] [--host ADDR]   start a cluster in the foreground
+  k8ts version                                        print the version
+Run 'k8ts <command> --help' for a command's flags.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'up':
+      return up(rest);
+    case 'version':
+    case '--version':
+      console.log(`k8ts ${SERVER_VERSION.gitVersion}`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError || err instanceof DataDirLockedError) console.error(`error: ${err.message}`);
+    else console.error('error:', err);
+    process.exit(1);
+  },
+);

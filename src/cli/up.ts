@@ -1,0 +1,62 @@
+// `k8ts up`: a whole cluster in the foreground until SIGINT/SIGTERM.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startControlPlane } from '../apiserver/control-plane.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import type { Store } from '../storage/store.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { ensurePki, ensureToken } from './pki.js';
+
+export const UP_FLAGS: FlagSpec = {
+  'data-dir': { type: 'string', default: './.k8ts', help: 'directory for the store, certificates and kubeconfig' },
+  port: { type: 'number', default: 6443, help: 'HTTPS port of the API server' },
+  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite or memory' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+export async function up(argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, UP_FLAGS);
+  if (flags.help) {
+    console.log(usage('up', UP_FLAGS));
+    return 0;
+  }
+  const dataDir = resolve(String(flags['data-dir']));
+  const host = String(flags.host);
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${flags.port}`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const unlock = lockDataDir(dataDir);
+  let store: Store | undefined;
+  try {
+    const sans = host === '0.0.0.0' || host === '::' ? [] : [host];
+    const pki = await ensurePki(dataDir, sans);
+    const token = ensureToken(dataDir);
+    const backend = String(flags.storage);
+    if (backend === 'sqlite') store = SqliteStore.open(join(dataDir, 'state.db'));
+    else if (backend === 'memory') store = new MemoryStore();
+    else throw new UsageError(`unknown --storage ${backend}: use sqlite or memory`);
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    // The kubeconfig exists before the API answers (port 0 picks a free port, known only after listen).
+    if (port !== 0) writeKubeconfig(kubeconfig, { server: `https://${shownHost}:${port}`, caCert: pki.caCert, token });
+    const cp = await startControlPlane({ store, host, port, tls: { key: pki.serverKey, cert: pki.serverCert }, tokens: [token] });
+    const actualPort = cp.server.port;
+    if (port === 0) writeKubeconfig(kubeconfig, { server: `https://${shownHost}:${actualPort}`, caCert: pki.caCert, token });
+    console.log(`k8ts is running at https://${shownHost}:${actualPort}; use it with: export KUBECONFIG=${kubeconfig}`);
+    await new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await cp.stop();
+    return 0;
+  } finally {
+    await store?.close().catch(() => undefined);
+    unlock();
+  }
+}
