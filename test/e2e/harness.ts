@@ -19,6 +19,8 @@ export interface Cluster {
   output: () => string;
   kubectl(args: string[], opts?: KubectlOptions): KubectlResult;
   kubectlAsync(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** Starts a long-running kubectl (e.g. --watch); read its output as it comes, then stop it. */
+  kubectlStream(args: string[], opts?: KubectlOptions): { output(): string; stop(): Promise<void> };
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops and removes the data dir. */
   destroy(): Promise<void>;
@@ -98,6 +100,21 @@ export async function startCluster(opts: { dataDir?: string; args?: string[]; ti
           res({ code, stdout, stderr });
         });
       });
+    },
+    kubectlStream(args, o = {}) {
+      const p = spawn(o.binary ?? KUBECTL, [...baseArgs, ...args], { env: { ...process.env, ...o.env } });
+      let buf = '';
+      p.stdout.on('data', (d) => (buf += d));
+      p.stderr.on('data', (d) => (buf += d));
+      p.stdin.end();
+      const done = new Promise<void>((r) => p.on('close', () => r()));
+      return {
+        output: () => buf,
+        stop: async () => {
+          p.kill('SIGTERM');
+          await done;
+        },
+      };
     },
     stop(signal = 'SIGTERM') {
       return new Promise((res) => {

@@ -202,13 +202,17 @@ spec:
   });
 
   test('get --watch prints new pods as they come', async () => {
-    const watch = c.kubectlAsync(['get', 'pods', '--watch', '--request-timeout', '0'], { timeoutMs: 20_000 });
-    await eventually(() => c.kubectl(['get', 'pods']).code === 0, 'pods list');
-    // The watch prints the current table first; then the new pod shows up as a row.
-    await new Promise((r) => setTimeout(r, 500));
-    ok(c.kubectl(['apply', '-f', '-'], { input: podYaml('watched-pod') }));
-    const res = await watch;
-    assert.match(res.stdout, /^watched-pod\s+0\/1\s+Pending\s+0\s+\S+$/m);
+    const watch = c.kubectlStream(['get', 'pods', '--watch']);
+    try {
+      // The current table comes first; then the new pod shows up as a row of its own.
+      await eventually(() => /^sample-pod\s/m.test(watch.output()), 'the initial table of the watch');
+      ok(c.kubectl(['apply', '-f', '-'], { input: podYaml('watched-pod') }));
+      await eventually(() => /^watched-pod\s+0\/1\s+Pending\s+0\s+\S+$/m.test(watch.output()), 'the watched pod row');
+      ok(c.kubectl(['label', 'pod', 'watched-pod', 'seen=yes']));
+      await eventually(() => watch.output().match(/^watched-pod\s/gm)?.length === 2, 'a second row for the update');
+    } finally {
+      await watch.stop();
+    }
   });
 
   test('delete removes the object and waits for it to be gone', () => {
