@@ -47,8 +47,8 @@ describe('WatchCache', () => {
       assert.equal(e.modRevision, 1n);
       assert.equal(e.createRevision, 1n);
       assert.equal(e.value, pod('a', 'p1'));
-      assert.deepEqual(e.object, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'a' } });
       assert.equal(e.object.metadata.resourceVersion, undefined, 'the cache does not inject resourceVersion');
+      assert.deepEqual(e.object, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'a' } });
       assert.equal(cache.get('/core/pods/a/p1')!.object, e.object);
       assert.equal(cache.list('/core/pods/').items[0].object, e.object);
       assert.equal(cache.get('/core/pods/a/nope'), undefined);
