@@ -70,6 +70,23 @@ const SPECIAL_ALIASES: Record<string, JsonSchema> = {
   },
 };
 
+/** The hand-kept facts merged into the generated schemas (overridable for tests). */
+export interface Facts {
+  int64: readonly string[];
+  floats: readonly string[];
+  bytes: readonly string[];
+  propertyPatchMeta: Readonly<Record<string, object>>;
+  definitionMapType: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_FACTS: Facts = {
+  int64: INT64_FIELDS,
+  floats: FLOAT_FIELDS,
+  bytes: BYTE_FIELDS,
+  propertyPatchMeta: PROPERTY_PATCH_META,
+  definitionMapType: DEFINITION_MAP_TYPE,
+};
+
 interface ModuleInfo {
   path: string;
   decls: Map<string, ts.InterfaceDeclaration | ts.TypeAliasDeclaration>;
@@ -107,11 +124,18 @@ class Generator {
   private readonly modules = new Map<string, ModuleInfo>();
   private readonly defs: Definitions = {};
   private readonly queue: { module: string; name: string }[] = [];
-  private readonly int64 = new Set(INT64_FIELDS);
-  private readonly floats = new Set(FLOAT_FIELDS);
-  private readonly bytes = new Set(BYTE_FIELDS);
+  private readonly int64: Set<string>;
+  private readonly floats: Set<string>;
+  private readonly bytes: Set<string>;
 
-  constructor(private readonly typesDir: string) {}
+  constructor(
+    private readonly typesDir: string,
+    private readonly facts: Facts,
+  ) {
+    this.int64 = new Set(facts.int64);
+    this.floats = new Set(facts.floats);
+    this.bytes = new Set(facts.bytes);
+  }
 
   run(): Definitions {
     for (const [mod, names] of Object.entries(ROOT_TYPES)) for (const name of names) this.enqueue(mod, name);
@@ -197,7 +221,7 @@ class Generator {
       const version = apiVersion.slice(slash + 1);
       out['x-kubernetes-group-version-kind'] = [{ group, kind, version }];
     }
-    const mapType = DEFINITION_MAP_TYPE[defName];
+    const mapType = this.facts.definitionMapType[defName];
     if (mapType) out['x-kubernetes-map-type'] = mapType;
     return out;
   }
@@ -282,11 +306,11 @@ class Generator {
   }
 
   private checkFormatTables(): void {
-    for (const key of [...INT64_FIELDS, ...FLOAT_FIELDS, ...BYTE_FIELDS]) this.property(key);
+    for (const key of [...this.facts.int64, ...this.facts.floats, ...this.facts.bytes]) this.property(key);
   }
 
   private applyPatchMeta(): void {
-    for (const [key, meta] of Object.entries(PROPERTY_PATCH_META)) {
+    for (const [key, meta] of Object.entries(this.facts.propertyPatchMeta)) {
       const prop = this.property(key);
       if (!prop) continue;
       if (typeof prop.$ref === 'string') {
@@ -322,8 +346,8 @@ export function sortKeysDeep(value: unknown): unknown {
 }
 
 /** Builds the definitions in memory (deterministic: same input, same output). */
-export function generateDefinitions(typesDir: string = locateKubernetesTypes()): Definitions {
-  return new Generator(typesDir).run();
+export function generateDefinitions(typesDir: string = locateKubernetesTypes(), facts: Facts = DEFAULT_FACTS): Definitions {
+  return new Generator(typesDir, facts).run();
 }
 
 /** The committed file's exact text. */
@@ -331,10 +355,10 @@ export function serializeDefinitions(defs: Definitions): string {
   return JSON.stringify(sortKeysDeep(defs), null, 1) + '\n';
 }
 
-/** Repository root: the nearest ancestor directory holding package.json (works from src and dist). */
+/** Repository root: the nearest ancestor holding package.json and tsconfig.json (works from scripts/ and dist/scripts/). */
 export function repoRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;
-  while (!existsSync(path.join(dir, 'package.json')) || existsSync(path.join(dir, 'tsconfig.json')) === false) {
+  while (!(existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'tsconfig.json')))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`no repository root above ${from}`);
     dir = parent;
