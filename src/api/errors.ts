@@ -31,6 +31,21 @@ const TYPE_TEXT: Record<string, string> = {
 
 const OMIT = Symbol('omit');
 
+/**
+ * A bad value whose text in messages is given verbatim: what Go's fmt prints for values that are
+ * neither strings nor numbers (`%#v` of a struct, a time's String()), e.g.
+ * `intstr.IntOrString{Type:1, IntVal:0, StrVal:"abc"}`. `value` is the plain value it stands for.
+ */
+export class RenderedValue {
+  constructor(
+    readonly text: string,
+    readonly value?: unknown,
+  ) {}
+  toJSON(): unknown {
+    return this.value;
+  }
+}
+
 /** One validation failure at a field path such as `spec.containers[0].image`. */
 export class FieldError {
   constructor(
@@ -60,6 +75,7 @@ export class FieldError {
 }
 
 function formatBadValue(v: unknown): string {
+  if (v instanceof RenderedValue) return v.text;
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
@@ -79,8 +95,9 @@ export const fieldErr = {
   duplicate: (path: string, value: unknown) => new FieldError('FieldValueDuplicate', path, value),
   forbidden: (path: string, detail: string) => new FieldError('FieldValueForbidden', path, OMIT, detail),
   notFound: (path: string, value: unknown) => new FieldError('FieldValueNotFound', path, value),
+  /** field.TooLong (1.32 wording): the value itself is never printed. */
   tooLong: (path: string, _value: unknown, max: number) =>
-    new FieldError('FieldValueTooLong', path, OMIT, `may not be more than ${max} bytes`),
+    new FieldError('FieldValueTooLong', path, OMIT, max >= 0 ? `may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}` : 'value is too long'),
   tooMany: (path: string, actual: number, max: number) =>
     new FieldError('FieldValueTooMany', path, actual, `must have at most ${max} items`),
   typeInvalid: (path: string, value: unknown, detail: string) => new FieldError('FieldValueTypeInvalid', path, value, detail),
