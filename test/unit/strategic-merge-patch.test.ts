@@ -151,6 +151,43 @@ test('apply removing a container and an env entry with $patch delete', () => {
   assert.deepEqual(containers(gone).map((c) => c.name), ['nginx-container', 'sidecar']);
 });
 
+test('client-side apply shapes: removals next to $setElementOrder, nested in containers', () => {
+  const noSidecar = smp(nginxDeployment(), {
+    spec: {
+      template: {
+        spec: {
+          '$setElementOrder/containers': [{ name: 'nginx-container' }],
+          containers: [{ $patch: 'delete', name: 'sidecar' }],
+        },
+      },
+    },
+  });
+  assert.deepEqual(containers(noSidecar).map((c) => c.name), ['nginx-container']);
+
+  const out = smp(nginxDeployment(), {
+    spec: {
+      template: {
+        spec: {
+          '$setElementOrder/containers': [{ name: 'nginx-container' }, { name: 'sidecar' }],
+          containers: [
+            {
+              '$setElementOrder/env': [{ name: 'C' }, { name: 'A' }],
+              '$setElementOrder/ports': [{ containerPort: 8080 }],
+              env: [{ name: 'C', value: '3' }, { $patch: 'delete', name: 'B' }],
+              ports: [{ containerPort: 8080 }, { $patch: 'delete', containerPort: 80 }],
+              name: 'nginx-container',
+            },
+          ],
+        },
+      },
+    },
+  });
+  const c = containers(out)[0];
+  assert.deepEqual(c.env, [{ name: 'C', value: '3' }, { name: 'A', value: '1' }]);
+  assert.deepEqual(c.ports, [{ containerPort: 8080 }]);
+  assert.equal(JSON.stringify(out).includes('$'), false);
+});
+
 test('without $setElementOrder, patch items come first in patch order and live-only items keep their place', () => {
   const out = smp(nginxDeployment(), {
     spec: {
