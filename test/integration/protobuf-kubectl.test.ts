@@ -66,10 +66,201 @@ const DISCOVERY: Record<string, unknown> = {
   },
 };
 
+// A CronJob whose job template touches most of PodSpec/JobSpec (pointers set to zero values, IntOrString both ways,
+// quantities, int64s, inline structs, maps, nested volume sources). `create job --from` makes kubectl decode it from
+// JSON into Go structs and send it back as protobuf, so comparing with dry-run checks the descriptor tables for all
+// of these messages against Go itself.
+const RICH_POD_SPEC = {
+  volumes: [
+    { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+    { name: 'cfg', configMap: { name: 'cm', items: [{ key: 'a', path: 'a.txt', mode: 0o400 }], defaultMode: 0o644, optional: false } },
+    { name: 'sec', secret: { secretName: 's', defaultMode: 0 } },
+    {
+      name: 'proj',
+      projected: {
+        sources: [
+          { serviceAccountToken: { audience: 'api', expirationSeconds: 3600, path: 'token' } },
+          { downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'cpu', resourceFieldRef: { containerName: 'main', resource: 'limits.cpu', divisor: '1m' } }] } },
+          { configMap: { name: 'cm2', optional: true } },
+          { clusterTrustBundle: { signerName: 'example.com/s', labelSelector: { matchLabels: { a: 'b' } }, path: 'ca.pem' } },
+        ],
+        defaultMode: 420,
+      },
+    },
+    { name: 'host', hostPath: { path: '/var/log', type: '' } },
+    { name: 'claim', persistentVolumeClaim: { claimName: 'pvc', readOnly: true } },
+    {
+      name: 'eph',
+      ephemeral: {
+        volumeClaimTemplate: {
+          metadata: { labels: { t: 'x' } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '1Gi' } },
+            storageClassName: '',
+            volumeMode: 'Filesystem',
+            dataSourceRef: { kind: 'VolumeSnapshot', name: 'snap', apiGroup: 'snapshot.storage.k8s.io' },
+          },
+        },
+      },
+    },
+    { name: 'csi', csi: { driver: 'x.csi', volumeAttributes: { z: '1', a: '2' }, nodePublishSecretRef: { name: 'n' } } },
+    { name: 'nfs', nfs: { server: 'nfs.local', path: '/x' } },
+    { name: 'img', image: { reference: 'registry/img:1', pullPolicy: 'IfNotPresent' } },
+  ],
+  initContainers: [{ name: 'sidecar', image: 'busybox', restartPolicy: 'Always', resources: { requests: { cpu: '10m' } } }],
+  containers: [
+    {
+      name: 'main',
+      image: 'busybox',
+      command: ['sh', '-c'],
+      args: ['echo hi'],
+      workingDir: '/w',
+      ports: [{ name: 'http', containerPort: 8080, hostPort: 0, protocol: 'TCP', hostIP: '' }, { containerPort: 9090, protocol: 'UDP' }],
+      envFrom: [{ prefix: 'P_', configMapRef: { name: 'cm' } }, { secretRef: { name: 's', optional: true } }],
+      env: [
+        { name: 'A', value: 'a' },
+        { name: 'EMPTY', value: '' },
+        { name: 'POD', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+        { name: 'SEC', valueFrom: { secretKeyRef: { name: 's', key: 'k', optional: false } } },
+      ],
+      resources: { limits: { cpu: '1500m', memory: '128Mi', 'example.com/gpu': '1' }, requests: { cpu: '500m', memory: '1Gi' }, claims: [{ name: 'gpu', request: 'r' }] },
+      resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }],
+      volumeMounts: [
+        { name: 'scratch', mountPath: '/scratch', readOnly: true, recursiveReadOnly: 'Disabled', mountPropagation: 'HostToContainer', subPathExpr: '$(POD)' },
+      ],
+      volumeDevices: [{ name: 'blk', devicePath: '/dev/xvda' }],
+      livenessProbe: {
+        httpGet: { path: '/healthz', port: 'http', host: 'h', scheme: 'HTTPS', httpHeaders: [{ name: 'X-A', value: '' }] },
+        initialDelaySeconds: 0,
+        timeoutSeconds: 2,
+        periodSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 3,
+        terminationGracePeriodSeconds: 0,
+      },
+      readinessProbe: { tcpSocket: { port: 8080 } },
+      startupProbe: { grpc: { port: 9090, service: '' } },
+      lifecycle: { postStart: { exec: { command: ['true'] } }, preStop: { sleep: { seconds: 0 } } },
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      imagePullPolicy: 'Always',
+      securityContext: {
+        capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+        privileged: false,
+        seLinuxOptions: { user: 'u', level: 's0:c1' },
+        windowsOptions: { gmsaCredentialSpecName: 'g', hostProcess: false },
+        runAsUser: 0,
+        runAsGroup: 3000,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        procMount: 'Default',
+        seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' },
+        appArmorProfile: { type: 'RuntimeDefault' },
+      },
+      stdin: true,
+      stdinOnce: false,
+      tty: true,
+    },
+  ],
+  restartPolicy: 'OnFailure',
+  terminationGracePeriodSeconds: 0,
+  activeDeadlineSeconds: 4294967296,
+  dnsPolicy: 'None',
+  nodeSelector: { zone: 'b', arch: 'amd64' },
+  serviceAccountName: 'sa',
+  automountServiceAccountToken: false,
+  nodeName: '',
+  hostNetwork: true,
+  hostPID: false,
+  shareProcessNamespace: true,
+  securityContext: {
+    runAsUser: 1000,
+    runAsGroup: 0,
+    fsGroup: 2000,
+    supplementalGroups: [1, 4294967296],
+    supplementalGroupsPolicy: 'Strict',
+    sysctls: [{ name: 'net.core.somaxconn', value: '1024' }],
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seLinuxChangePolicy: 'MountOption',
+  },
+  imagePullSecrets: [{ name: 'regcred' }, {}],
+  hostname: 'h',
+  subdomain: 'sub',
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }], matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['n'] }] }],
+      },
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }],
+    },
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, namespaces: ['a'], topologyKey: 'zone', namespaceSelector: {}, matchLabelKeys: ['pod-template-hash'] },
+      ],
+    },
+    podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'host' } }] },
+  },
+  schedulerName: 'default-scheduler',
+  tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute', tolerationSeconds: 0 }, { operator: 'Exists' }],
+  hostAliases: [{ ip: '10.0.0.1', hostnames: ['a', 'b'] }],
+  priorityClassName: 'high',
+  priority: -10,
+  dnsConfig: { nameservers: ['1.1.1.1'], searches: ['svc'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] },
+  readinessGates: [{ conditionType: 'x/ready' }],
+  runtimeClassName: 'gvisor',
+  enableServiceLinks: false,
+  preemptionPolicy: 'Never',
+  overhead: { cpu: '250m' },
+  topologySpreadConstraints: [
+    { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'x' } }, minDomains: 2, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore', matchLabelKeys: ['v'] },
+  ],
+  setHostnameAsFQDN: false,
+  os: { name: 'linux' },
+  hostUsers: false,
+  schedulingGates: [{ name: 'gate' }],
+  resourceClaims: [{ name: 'gpu', resourceClaimTemplateName: 'tmpl' }],
+  resources: { limits: { cpu: '2' } },
+};
+
+const RICH_CRONJOB = {
+  kind: 'CronJob',
+  apiVersion: 'batch/v1',
+  metadata: { name: 'rich', namespace: 'default', uid: 'uid-rich', creationTimestamp: '2025-04-22T16:02:27Z' },
+  spec: {
+    schedule: '0 * * * *',
+    jobTemplate: {
+      metadata: { labels: { tier: 'batch' }, annotations: { note: 'x' } },
+      spec: {
+        parallelism: 0,
+        completions: 4,
+        activeDeadlineSeconds: 600,
+        podFailurePolicy: {
+          rules: [
+            { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42, -1] } },
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          ],
+        },
+        successPolicy: { rules: [{ succeededIndexes: '0-2', succeededCount: 0 }] },
+        backoffLimitPerIndex: 1,
+        maxFailedIndexes: 0,
+        manualSelector: false,
+        template: { metadata: { labels: { tier: 'batch' } }, spec: RICH_POD_SPEC },
+        ttlSecondsAfterFinished: 0,
+        completionMode: 'Indexed',
+        suspend: true,
+        podReplacementPolicy: 'Failed',
+        managedBy: 'kueue.x-k8s.io/multikueue',
+      },
+    },
+  },
+};
+
 /** A mock API server: discovery, /version, POST (decode + echo 201) and GET of previously created objects. */
 async function startServer(minor: string): Promise<{ url: string; captured: Captured[]; close: () => Promise<void> }> {
   const captured: Captured[] = [];
-  const created = new Map<string, KObject>();
+  const created = new Map<string, KObject>([['/apis/batch/v1/namespaces/default/cronjobs/rich', RICH_CRONJOB as unknown as KObject]]);
   let uid = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -144,6 +335,7 @@ const COMMANDS: { args: string[]; printed: string; post: string }[] = [
   },
   // Needs c1 from the previous command: kubectl GETs the CronJob and copies its job template.
   { args: ['create', 'job', 'j2', '--from', 'cronjob/c1'], printed: 'job.batch/j2 created', post: '/apis/batch/v1/namespaces/default/jobs' },
+  { args: ['create', 'job', 'j3', '--from', 'cronjob/rich'], printed: 'job.batch/j3 created', post: '/apis/batch/v1/namespaces/default/jobs' },
   { args: ['create', 'namespace', 'ns1'], printed: 'namespace/ns1 created', post: '/api/v1/namespaces' },
   { args: ['create', 'configmap', 'cm1', '--from-literal', 'a=b'], printed: 'configmap/cm1 created', post: '/api/v1/namespaces/default/configmaps' },
   { args: ['create', 'secret', 'generic', 's1', '--from-literal', 'a=b'], printed: 'secret/s1 created', post: '/api/v1/namespaces/default/secrets' },
@@ -192,6 +384,20 @@ for (const [bin, minor] of [
       assert.deepEqual(j2.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c1', uid: 'uid-3', controller: true }]);
       assert.equal(byName.get('c1')!.spec.schedule, '*/1 * * * *');
       assert.deepEqual(byName.get('s1')!.data, { a: Buffer.from('b').toString('base64') });
+      // Values whose zero-ness matters: pointers set to 0/false survive, non-pointer zeros vanish, int64s are exact.
+      const j3 = byName.get('j3')!;
+      assert.equal(j3.spec.parallelism, 0);
+      assert.equal(j3.spec.suspend, true);
+      const pod = j3.spec.template.spec;
+      assert.equal(pod.terminationGracePeriodSeconds, 0);
+      assert.equal(pod.activeDeadlineSeconds, 4294967296);
+      assert.deepEqual(pod.securityContext.supplementalGroups, [1, 4294967296]);
+      assert.equal(pod.containers[0].securityContext.privileged, false);
+      assert.equal(pod.containers[0].livenessProbe.httpGet.port, 'http');
+      assert.equal(pod.containers[0].readinessProbe.tcpSocket.port, 8080);
+      assert.equal(pod.containers[0].resources.limits.cpu, '1500m');
+      assert.equal(pod.hostPID, undefined);
+      assert.deepEqual(pod.volumes[2], { name: 'sec', secret: { secretName: 's', defaultMode: 0 } });
       assert.deepEqual(byName.get('svc1')!.spec.ports, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
     } finally {
       await srv.close();

@@ -143,6 +143,13 @@ test('Time, MicroTime, IntOrString, Quantity and bytes use their Go JSON forms',
   const lease = decode('coordination.k8s.io/v1', 'Lease', m(1, s(1, 'l'), m(8, v(1, 1745337747), v(2, 999_000_000))), m(2, m(4, v(1, 1745337747), v(2, 123_456_789))));
   assert.equal(lease.metadata.creationTimestamp, '2025-04-22T16:02:27Z', 'Time truncates nanos');
   assert.deepEqual(lease.spec, { renewTime: '2025-04-22T16:02:27.123456Z' });
+  // An explicit epoch is a real time; Go's zero time (year 1) prints null; negative nanos borrow from seconds.
+  const times = (...t: Buffer[]) => decode('v1', 'Namespace', m(1, ...t)).metadata.creationTimestamp;
+  assert.equal(times(m(8, v(1, 0), v(2, 0))), '1970-01-01T00:00:00Z');
+  assert.equal(times(m(8, v(1, -62135596800n))), null);
+  assert.equal(times(m(8, v(1, 10), v(2, -1))), '1970-01-01T00:00:09Z');
+  assert.equal(times(m(8, v(1, -1))), '1969-12-31T23:59:59Z');
+  assertBadRequest(() => times(m(8, v(1, 253402300800n))), /metadata.creationTimestamp: timestamp 253402300800s is outside the years 0-9999/);
 
   const pod = decode(
     'v1',
@@ -192,6 +199,13 @@ test('ControllerRevision data (RawExtension) holding JSON is parsed; bad JSON is
   assert.deepEqual(cr.data, data);
   assert.equal(cr.revision, 2);
   assert.equal(decode('apps/v1', 'ControllerRevision').data, null);
+  // The raw object may itself be a protobuf-encoded object.
+  const nested = decode('apps/v1', 'ControllerRevision', m(2, b(1, envelope('v1', 'ConfigMap', entry(2, 'k', s(2, 'v'))))));
+  assert.deepEqual(nested.data, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { creationTimestamp: null }, data: { k: 'v' } });
+  // ...but not without bound.
+  let deep = envelope('v1', 'ConfigMap', Buffer.alloc(0));
+  for (let i = 0; i < 10; i++) deep = envelope('apps/v1', 'ControllerRevision', m(2, b(1, deep)));
+  assertBadRequest(() => decodeKubernetesProtobuf(deep), /^unable to decode protobuf body: data\.\(embedded object\)\.data.*: objects embedded more than 4 deep$/);
   assertBadRequest(() => decode('apps/v1', 'ControllerRevision', m(2, s(1, '{nope'))), 'unable to decode protobuf body: data: embedded raw object is not valid JSON');
 });
 

@@ -55,7 +55,10 @@ function asApiError(e: unknown): unknown {
   return e;
 }
 
-function decodeEnvelope(body: Buffer, expected: ExpectedKind | undefined): KObject {
+// An object embedded in a RawExtension may embed another; real data nests once (ControllerRevision -> object).
+const MAX_EMBEDDED_DEPTH = 4;
+
+function decodeEnvelope(body: Buffer, expected: ExpectedKind | undefined, depth = 0): KObject {
   if (!hasProtobufMagic(body)) throw new ProtobufError('missing the "k8s\\x00" prefix of a Kubernetes protobuf body');
   const r = new WireReader(body, MAGIC.length, body.length);
   let apiVersion = '';
@@ -104,6 +107,7 @@ function decodeEnvelope(body: Buffer, expected: ExpectedKind | undefined): KObje
   if (!desc) throw new ProtobufError(`unknown kind "${kind}" in apiVersion "${apiVersion}"`);
   const slots = newSlots(desc);
   const inner = new WireReader(body, rawStart, rawEnd);
+  inner.depth = depth;
   decodeInto(desc, inner, slots);
   const obj: JsonObject = { kind, apiVersion };
   Object.assign(obj, toJSON(desc, slots));
@@ -277,7 +281,7 @@ function readValue(t: ValueType, wt: number, r: WireReader): unknown {
       case 'RawExtension': {
         const raw = readRawBytes(r);
         // A raw object may itself be a protobuf-encoded Kubernetes object; decode it the same way.
-        v = raw !== undefined && hasProtobufMagic(raw) ? decodeEmbedded(raw) : rawJSON(raw);
+        v = raw !== undefined && hasProtobufMagic(raw) ? decodeEmbedded(raw, r.depth + 1) : rawJSON(raw);
         break;
       }
     }
@@ -285,9 +289,10 @@ function readValue(t: ValueType, wt: number, r: WireReader): unknown {
   return v;
 }
 
-function decodeEmbedded(raw: Buffer): KObject {
+function decodeEmbedded(raw: Buffer, depth: number): KObject {
+  if (depth > MAX_EMBEDDED_DEPTH) throw new ProtobufError(`objects embedded more than ${MAX_EMBEDDED_DEPTH} deep`);
   try {
-    return decodeEnvelope(raw, undefined);
+    return decodeEnvelope(raw, undefined, depth);
   } catch (e) {
     throw prefixPath(e, '(embedded object)');
   }

@@ -43,6 +43,8 @@ export class WireReader {
   /** Low and high 32 bits (unsigned) of the last varint read by `varint()`. */
   lo = 0;
   hi = 0;
+  /** Caller-defined nesting level of the data this reader walks (the decoder counts envelopes embedded in objects). */
+  depth = 0;
 
   constructor(
     readonly buf: Buffer,
