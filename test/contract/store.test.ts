@@ -12,6 +12,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-store-contract-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-runStoreContract('memory', async () => new MemoryStore());
-// Automatic compaction off: the suite compacts explicitly.
+// Automatic compaction off for both: the suite compacts explicitly.
+runStoreContract('memory', async () => new MemoryStore({ compaction: { intervalMs: 0 } }));
 runStoreContract('sqlite', async () => SqliteStore.open(path.join(dir, `store-${n++}.db`), { compaction: { intervalMs: 0 } }));

@@ -18,7 +18,7 @@ import {
   type WatchEvent,
   type Watcher,
 } from '../store.js';
-import { AutoCompactor, type CompactionPolicy } from '../auto-compactor.js';
+import { AutoCompactor, DEFAULT_COMPACTION, type CompactionPolicy } from '../auto-compactor.js';
 import { assertValidKey } from '../key-range.js';
 import { checkReadRevision } from '../read-revision.js';
 import { SortedKeySet } from '../sorted-key-set.js';
@@ -33,7 +33,11 @@ interface Version {
 }
 
 export interface MemoryStoreOptions {
-  /** Automatic compaction; default: none (tests compact explicitly). */
+  /**
+   * Automatic compaction, as for SqliteStore (default: every minute, keep 10 000 revisions and
+   * 5 minutes), so a long-running `--storage memory` server does not grow without bound.
+   * `{ intervalMs: 0 }` turns it off.
+   */
   compaction?: CompactionPolicy;
 }
 
@@ -53,7 +57,7 @@ export class MemoryStore implements Store {
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.hub = new WatchHub((prefix, after, upto, limit) => this.readEvents(prefix, after, upto, limit));
-    if (opts.compaction) {
+    if ((opts.compaction?.intervalMs ?? DEFAULT_COMPACTION.intervalMs) > 0) {
       this.compactor = new AutoCompactor(this, opts.compaction);
       this.compactor.start();
     }

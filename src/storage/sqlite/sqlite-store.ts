@@ -33,7 +33,7 @@ import {
   type WatchEvent,
   type Watcher,
 } from '../store.js';
-import { AutoCompactor, type CompactionPolicy } from '../auto-compactor.js';
+import { AutoCompactor, DEFAULT_COMPACTION, type CompactionPolicy } from '../auto-compactor.js';
 import { assertValidKey, prefixEnd } from '../key-range.js';
 import { checkReadRevision } from '../read-revision.js';
 import { WatchHub, asError, type BacklogChunk } from '../watch-hub.js';
@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
       this.startCompactLoop().catch((err) => process.emitWarning(asError(err)));
     }
     const policy = opts.compaction ?? {};
-    if ((policy.intervalMs ?? 60_000) > 0) {
+    if ((policy.intervalMs ?? DEFAULT_COMPACTION.intervalMs) > 0) {
       this.compactor = new AutoCompactor(this, policy);
       this.compactor.start();
     }
@@ -154,7 +154,7 @@ export class SqliteStore implements Store {
     const rows = (
       at === this.rev
         ? this.stmt.listCurrent.all(prefix, after, upper, sqlLimit)
-        : this.stmt.listAt.all(prefix, after, upper, at, sqlLimit)
+        : this.stmt.listAt.all({ lo: prefix, after, hi: upper, rev: at, limit: sqlLimit })
     ) as EntryRow[];
     const items: Entry[] = [];
     let more = false;
@@ -257,12 +257,14 @@ export class SqliteStore implements Store {
       return;
     }
     this.rev = result.rev;
+    // Publish first: watcher delivery is queued ahead of the writers' continuations, so a watch
+    // cache has applied the write by the time its writer runs again (read-your-writes is free).
+    this.hub.publish(result.events);
     for (let i = 0; i < batch.length; i++) {
       const out = result.outcomes[i];
       if (out instanceof Error) batch[i].done.reject(out);
       else batch[i].done.resolve(out);
     }
-    this.hub.publish(result.events);
   }
 
   /** Runs inside the batch transaction; throws only for unexpected (SQLite) failures. */
@@ -385,16 +387,19 @@ function prepare(db: Database.Database) {
     insertLog: db.prepare('INSERT INTO log (id, key, kind, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)'),
     upsertKv: db.prepare('INSERT INTO kv (key, revision) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision'),
     deleteKv: db.prepare('DELETE FROM kv WHERE key = ?'),
-    // Parameters: prefix (inclusive lower bound), startAfter (exclusive), upper bound, [revision], limit.
+    // Parameters: prefix (inclusive lower bound), startAfter (exclusive), upper bound, limit.
     listCurrent: db.prepare(
       `SELECT kv.key AS key, l.id AS rev, l.create_revision AS createRev, l.value AS value
        FROM kv JOIN log l ON l.id = kv.revision
        WHERE kv.key >= ? AND kv.key > ? AND kv.key < ? ORDER BY kv.key LIMIT ?`,
     ),
+    // The newest version of each key at or below @rev, unless it is a delete. Driven by the
+    // (key, id) index in key order, so LIMIT stops the scan early (no sort of the whole range).
     listAt: db.prepare(
-      `SELECT g.key AS key, l.id AS rev, l.create_revision AS createRev, l.value AS value
-       FROM (SELECT key, max(id) AS id FROM log WHERE key >= ? AND key > ? AND key < ? AND id <= ? GROUP BY key) g
-       JOIN log l ON l.id = g.id WHERE l.kind <> ${KIND_DELETE} ORDER BY g.key LIMIT ?`,
+      `SELECT l.key AS key, l.id AS rev, l.create_revision AS createRev, l.value AS value FROM log l
+       WHERE l.key >= @lo AND l.key > @after AND l.key < @hi AND l.id <= @rev AND l.kind <> ${KIND_DELETE}
+         AND NOT EXISTS (SELECT 1 FROM log n WHERE n.key = l.key AND n.id > l.id AND n.id <= @rev)
+       ORDER BY l.key LIMIT @limit`,
     ),
     // The unary + keeps SQLite on the rowid (revision) range instead of the key index.
     events: db.prepare(
