@@ -3,6 +3,7 @@
 
 import type { JsonObject, KObject } from '../../api/types.js';
 import { humanDuration } from '../../api/duration.js';
+import { since } from './table-cells.js';
 import type { TableColumn, TableDef } from '../types.js';
 import { isObject, obj, objs, str } from './json-shape.js';
 
@@ -22,14 +23,6 @@ export const podColumns: TableColumn[] = [
   { name: 'Nominated Node', type: 'string', description: 'nominatedNodeName is set only when this pod preempts other pods on the node.', priority: 1 },
   { name: 'Readiness Gates', type: 'string', description: 'If specified, all readiness gates will be evaluated for pod readiness.', priority: 1 },
 ];
-
-/** "5m", "3d2h"; "<unknown>" for a missing or zero timestamp (translateTimestampSince). */
-export function since(ts: unknown, now: Date): string {
-  if (typeof ts !== 'string' || !ts) return '<unknown>';
-  const t = Date.parse(ts);
-  if (Number.isNaN(t) || t <= 0) return '<unknown>';
-  return humanDuration(now.getTime() - t);
-}
 
 function isRestartable(c: JsonObject | undefined): boolean {
   return !!c && c.restartPolicy === 'Always';
