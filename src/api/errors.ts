@@ -1,6 +1,8 @@
 // Typed API errors. Validation collects FieldErrors; only the HTTP edge turns an ApiError into a
 // meta/v1 Status (see toStatus). Messages follow apimachinery's wording because kubectl prints them.
 
+import { goQuote } from './validation/go-quote.js';
+
 export type CauseType =
   | 'FieldValueNotFound'
   | 'FieldValueRequired'
@@ -77,7 +79,7 @@ export class FieldError {
 function formatBadValue(v: unknown): string {
   if (v instanceof RenderedValue) return v.text;
   if (v === null || v === undefined) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return goQuote(v); // Go's %q
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return JSON.stringify(v);
 }
