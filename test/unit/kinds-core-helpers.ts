@@ -14,7 +14,7 @@ export function create(def: KindDef, obj: Partial<KObject> & Record<string, unkn
   const o = JSON.parse(JSON.stringify(obj)) as KObject;
   o.metadata = o.metadata ?? {};
   if (def.namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
-  o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? ago(60_000);
+  o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? ago(5 * 60_000);
   def.defaults?.(o);
   def.prepareForCreate?.(o);
   const errs = def.validate?.(o, { namespace: o.metadata.namespace, now: NOW }) ?? [];
