@@ -106,6 +106,50 @@ async function run(writers: number, withCache: boolean): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** Update latency while a large compaction runs in the background (it must not stall writers). */
+async function updatesDuringCompaction(writers: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-bench-'));
+  const store = SqliteStore.open(path.join(dir, 'state.db'), { compaction: { intervalMs: 0 } });
+  const revs: bigint[] = [];
+  const value = podJson(0);
+  for (let i = 0; i < OBJECTS; i += 500) {
+    const batch = await Promise.all(Array.from({ length: Math.min(500, OBJECTS - i) }, (_, j) => store.create(`/core/pods/ns/p${i + j}`, value)));
+    for (const e of batch) revs.push(e.modRevision);
+  }
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < OBJECTS; i += 500) {
+      const batch = await Promise.all(revs.slice(i, i + 500).map((r, j) => store.update(`/core/pods/ns/p${i + j}`, value, r)));
+      batch.forEach((e, j) => (revs[i + j] = e.modRevision));
+    }
+  }
+  const history = await store.currentRevision();
+  const c0 = performance.now();
+  let compactMs = 0;
+  const compaction = store.compact(history).then(() => (compactMs = performance.now() - c0));
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      for (let i = next++; i < OBJECTS / 2; i = next++) {
+        const s = performance.now();
+        const e = await store.update(`/core/pods/ns/p${i}`, value, revs[i]);
+        revs[i] = e.modRevision;
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await compaction;
+  lat.sort((a, b) => a - b);
+  console.log(
+    `${`${writers} writers, compacting ${history} revs`.padEnd(26)} ${String(Math.round(lat.length / secs)).padStart(6)} updates/s   p50 ${pct(lat, 50).toFixed(2)} ms   p99 ${pct(lat, 99).toFixed(2)} ms   max ${lat[lat.length - 1].toFixed(2)} ms   (compaction took ${compactMs.toFixed(0)} ms)`,
+  );
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 console.log(`SqliteStore (WAL, synchronous=FULL, group commit), ${OBJECTS} pod-sized creates per run (${podJson(0).length} bytes each)`);
 for (const writers of [1, 10, 50]) await run(writers, false);
 await run(50, true);
+await updatesDuringCompaction(10);

@@ -154,5 +154,12 @@ describe('SqliteStore', () => {
     db.prepare(`UPDATE meta SET value = 99 WHERE name = 'schema_version'`).run();
     db.close();
     assert.throws(() => SqliteStore.open(newer), /unsupported schema version 99/);
+
+    // Some other application's SQLite file with a clashing table.
+    const foreign = fresh();
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, line TEXT)');
+    other.close();
+    assert.throws(() => SqliteStore.open(foreign), (e: Error) => e.message.startsWith(`cannot open sqlite store at ${foreign}: `));
   });
 });

@@ -170,8 +170,10 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    // Let an in-flight automatic compaction finish before the store refuses calls.
     await this.compactor?.stop();
+    if (this.closed) return;
+    this.closed = true;
     this.hub.closeAll(new Error('store closed'));
   }
 

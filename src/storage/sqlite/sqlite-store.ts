@@ -44,7 +44,7 @@ export interface SqliteStoreOptions extends SqliteOpenOptions {
   compaction?: CompactionPolicy;
   /** At most this many writes per transaction; the rest go to the next one. Default 1000. */
   maxBatch?: number;
-  /** Log rows examined per compaction transaction. Default 1000. */
+  /** Log rows examined per compaction transaction (bounds how long one can delay writes). Default 500. */
   compactChunk?: number;
 }
 
@@ -92,6 +92,9 @@ export class SqliteStore implements Store {
   private queue: WriteOp[] = [];
   private flushScheduled = false;
   private compactLoop: Promise<void> | undefined;
+  /** Set when close() begins: compaction winds down; writes are still accepted until `closed`. */
+  private stopping = false;
+  private closing: Promise<void> | undefined;
   private closed = false;
   private readonly hub: WatchHub;
   private readonly compactor: AutoCompactor | undefined;
@@ -114,8 +117,14 @@ export class SqliteStore implements Store {
     this.compactedRev = opened.compactRevision;
     this.compactDone = opened.compactDone;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 1000);
-    this.compactChunk = Math.max(1, opts.compactChunk ?? 1000);
-    this.stmt = prepare(this.db);
+    this.compactChunk = Math.max(1, opts.compactChunk ?? 500);
+    try {
+      this.stmt = prepare(this.db);
+    } catch (err) {
+      // Tables that exist with another shape: this file belongs to something else.
+      this.db.close();
+      throw new Error(`cannot open sqlite store at ${path}: ${(err as Error).message}`, { cause: err });
+    }
     this.applyBatch = this.db.transaction((batch: WriteOp[]) => this.applyInTransaction(batch));
     this.hub = new WatchHub((prefix, after, upto, limit) => this.readEvents(prefix, after, upto, limit));
     if (this.compactDone < this.compactedRev) {
@@ -199,18 +208,24 @@ export class SqliteStore implements Store {
     if (revision > this.rev) throw new RangeError(`cannot compact to future revision ${revision} (current ${this.rev})`);
     if (revision > this.compactedRev) this.compactedRev = revision;
     // A loop that is already running picks the new target up; wait until it covered ours.
-    while (this.compactDone < revision && !this.closed) await this.startCompactLoop();
+    // While closing, the logical compaction stands and the rest resumes on the next open.
+    while (this.compactDone < revision && !this.stopping) await this.startCompactLoop();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    // Writes already accepted are committed, not dropped.
-    while (this.queue.length > 0) this.flushOnce();
-    this.closed = true;
-    await this.compactor?.stop();
-    await this.compactLoop?.catch(() => undefined);
-    this.hub.closeAll(new Error('store closed'));
-    this.db.close();
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      // Compaction stops at its next chunk boundary (it resumes on the next open).
+      this.stopping = true;
+      await this.compactor?.stop();
+      await this.compactLoop?.catch(() => undefined);
+      this.closed = true;
+      // Writes already accepted are committed, not dropped.
+      while (this.queue.length > 0) this.flushOnce();
+      this.hub.closeAll(new Error('store closed'));
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   // ---- writes ----
@@ -344,7 +359,7 @@ export class SqliteStore implements Store {
   }
 
   private async runCompaction(): Promise<void> {
-    while (!this.closed && this.compactDone < this.compactedRev) {
+    while (!this.stopping && this.compactDone < this.compactedRev) {
       this.compactStep();
       // Yield so queued writes commit between compaction transactions.
       await new Promise<void>((r) => setImmediate(r));
