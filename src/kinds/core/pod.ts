@@ -7,6 +7,7 @@ import { FieldError, FieldPath, fieldErr } from '../../api/errors.js';
 import type { JsonObject, KObject } from '../../api/types.js';
 import { isDNS1123Label } from '../../api/validation/names.js';
 import type { KindDef } from '../types.js';
+import { isCreating, markCreating } from './create-marker.js';
 import { isObject, obj, objs, str } from './json-shape.js';
 import { defaultPodOnly, defaultPodSpec } from './pod-defaults.js';
 import { computePodQOS } from './pod-qos.js';
@@ -14,17 +15,6 @@ import { validatePodSpec, validatePodSpecificAnnotations } from './pod-spec.js';
 import { podTable } from './pod-table.js';
 import { validatePodStatusUpdate, validatePodUpdate } from './pod-update.js';
 import { podSpecWarnings } from './pod-warnings.js';
-
-/**
- * Marks an object as being created (set in prepareForCreate, read by validate/warnings), because
- * upstream has create-only rules and the KindDef hooks do not say which operation runs. The
- * property is non-enumerable, so it is never serialized or copied.
- */
-const CREATING = Symbol('k8ts.pod.creating');
-
-function isCreating(o: KObject): boolean {
-  return (o as unknown as Record<symbol, unknown>)[CREATING] === true;
-}
 
 const BUILTIN_PRIORITY_CLASSES: Record<string, number> = {
   'system-node-critical': 2000001000,
@@ -122,7 +112,7 @@ export const podKind: KindDef = {
     defaultPodOnly(pod.spec);
   },
   prepareForCreate(pod) {
-    Object.defineProperty(pod, CREATING, { value: true, enumerable: false, configurable: true });
+    markCreating(pod);
     if (!isObject(pod.spec)) pod.spec = {};
     admitPod(pod.spec, obj(pod.metadata.annotations));
     const status: JsonObject = { phase: 'Pending', qosClass: computePodQOS(pod.spec) };
