@@ -1,3 +1,4 @@
+import '@abraham/reflection';
 // The cluster's CA, serving certificate and admin token, generated on first start and kept in
 // the data dir. ECDSA P-256 keys: instant to generate, and accepted by Go's TLS (kubectl).
 
