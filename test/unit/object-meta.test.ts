@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FieldPath, apiErr } from '../../src/api/errors.js';
+import { FieldPath, apiErr, fieldErr } from '../../src/api/errors.js';
 import type { ObjectMeta } from '../../src/api/types.js';
 import { nameIsDNSLabel, nameIsDNSSubdomain } from '../../src/api/validation/names.js';
 import {
@@ -207,4 +207,12 @@ test('errors render into a 422 Status the way kubectl prints them', () => {
   assert.equal(e.code, 422);
   assert.equal(e.message, `Deployment.apps "Bad" is invalid: metadata.name: Invalid value: "Bad": ${SUBDOMAIN_MSG}`);
   assert.deepEqual(e.details?.causes, [{ reason: 'FieldValueInvalid', message: `Invalid value: "Bad": ${SUBDOMAIN_MSG}`, field: 'metadata.name' }]);
+});
+
+test('field.TooLong wording (1.32): bytes, singular byte, unknown limit; the value is never shown', () => {
+  assert.equal(fieldErr.tooLong('a', 'xx', 2).toString(), 'a: Too long: may not be more than 2 bytes');
+  assert.equal(fieldErr.tooLong('a', 'xx', 1).toString(), 'a: Too long: may not be more than 1 byte');
+  assert.equal(fieldErr.tooLong('a', 'xx', -1).toString(), 'a: Too long: value is too long');
+  // Strings are quoted as Go's %q does.
+  assert.equal(fieldErr.invalid('a', 'tab\there\u0000').toString(), 'a: Invalid value: "tab\\there\\x00"');
 });

@@ -176,7 +176,8 @@ export function validateFieldManager(manager: string, path: FieldPath): FieldErr
   let offset = 0;
   for (const ch of manager) {
     const r = ch.codePointAt(0)!;
-    if (!PRINTABLE_RUNE.test(ch)) errs.push(fieldErr.invalid(String(path), manager, `invalid character ${goRuneU(r)} (at position ${offset})`));
+    const printable = r >= 0x20 && r < 0x7f ? true : PRINTABLE_RUNE.test(ch);
+    if (!printable) errs.push(fieldErr.invalid(String(path), manager, `invalid character ${goRuneU(r)} (at position ${offset})`));
     offset += byteLength(ch);
   }
   return errs;
