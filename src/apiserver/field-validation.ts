@@ -6,7 +6,7 @@ import { apiErr } from '../api/errors.js';
 import type { SchemaLookup, SchemaNode } from '../api/schema.js';
 import type { KObject } from '../api/types.js';
 import type { KindDef } from '../kinds/types.js';
-import { findDuplicateFields, findUnknownFields } from '../openapi/field-validation.js';
+import { goMapString, patchStrictDecodingFieldError, strictDecodingErrors, strictDecodingMessage, warningsFor } from '../openapi/field-validation.js';
 import type { DecodedBody } from './codec.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -35,28 +35,23 @@ export function pruneUnknownFields(value: unknown, schema: SchemaNode | undefine
 }
 
 /**
- * Applies the field validation directive to a decoded body. `isPatch` bodies may carry patch
- * directives (`$patch`, `$setElementOrder/...`), which are not unknown fields.
+ * Applies the field validation directive to a decoded body. Patch bodies may carry patch
+ * directives; their strict failures are 422 Invalid (`patch: Invalid value: ...`) as upstream.
  */
 export function checkFields(schemas: SchemaLookup, def: KindDef, body: DecodedBody, mode: FieldValidation, warnings: string[], isPatch = false): void {
   const schema = schemas(def.group, def.version, def.kind);
   if (!schema) return;
   const obj = body.value as KObject;
   if (mode !== 'Ignore') {
-    const problems: string[] = [];
-    if (body.text && body.format !== 'protobuf') {
-      for (const d of findDuplicateFields(body.text, body.format === 'yaml' ? 'yaml' : 'json')) problems.push(`duplicate field "${d}"`);
-    }
-    for (const u of findUnknownFields(obj, schema)) {
-      const leaf = u.split('.').pop() ?? u;
-      if (isPatch && (leaf.startsWith('$') || u.includes('$setElementOrder') || u.includes('$deleteFromPrimitiveList') || u.includes('$retainKeys'))) continue;
-      problems.push(`unknown field "${u}"`);
-    }
-    if (problems.length) {
-      if (mode === 'Strict') {
-        throw apiErr.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${problems.join(', ')}`);
+    const errors = strictDecodingErrors({ value: obj, schema, raw: body.text, contentType: body.format, patchDirectives: isPatch });
+    if (errors.length) {
+      if (mode === 'Warn') warnings.push(...warningsFor(errors));
+      else if (isPatch) throw apiErr.invalid('', '', '', [patchStrictDecodingFieldError(goMapString(obj), errors)]);
+      else {
+        const gv = typeof obj.apiVersion === 'string' ? obj.apiVersion : def.version;
+        const version = gv.includes('/') ? gv.slice(gv.indexOf('/') + 1) : gv;
+        throw apiErr.badRequest(strictDecodingMessage(typeof obj.kind === 'string' ? obj.kind : def.kind, version, errors, def.kind));
       }
-      warnings.push(...problems);
     }
   }
   if (!isPatch) pruneUnknownFields(obj, schema);

@@ -240,12 +240,12 @@ export async function patchResource(
         obj.metadata = { ...obj.metadata, name, namespace: def.namespaced ? ns : undefined };
         if (!def.namespaced) delete obj.metadata.namespace;
         await ctx.admitCreate(def, ns, obj);
-        const created = await ctx.objects.create(def, ns, obj, { ...w, manager: w.manager });
+        const created = await ctx.objects.create(def, ns, obj, { ...w, applied: true });
         return { object: created, created: true, warnings: w.warnings };
       }
       const live = ObjectStore.materialize(base);
       const merged = serverSideApply({ live: cloneJson(live), applied: cloneJson(applied), manager: w.manager, force, schema, apiVersion: live.apiVersion!, now: ctx.clock.now(), subresource: w.subresource });
-      const out = await ctx.objects.update(def, ns, name, merged, w, { mode, base });
+      const out = await ctx.objects.update(def, ns, name, merged, { ...w, applied: true }, { mode, base });
       return { object: out, created: false, warnings: w.warnings };
     });
   }
@@ -269,7 +269,8 @@ export async function patchResource(
   const out = await ctx.objects.retryOnConflict(async () => {
     const base = ctx.objects.getEntry(def, ns, name);
     const current = cloneJson(ObjectStore.materialize(base));
-    const patched = apply(current) as KObject;
+    // Patch results may share parts with the patch body; copy before the pipeline mutates them.
+    const patched = cloneJson(apply(current)) as KObject;
     if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw apiErr.badRequest('the patch result is not an object');
     return ctx.objects.update(def, ns, name, patched, w, { mode, base });
   });

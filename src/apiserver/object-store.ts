@@ -25,6 +25,8 @@ export interface WriteContext {
   /** Warnings to send back as `Warning: 299` headers. */
   warnings: string[];
   subresource?: string;
+  /** Server-side apply already computed managedFields: do not track this write as an Update. */
+  applied?: boolean;
 }
 
 export interface DeleteOptions {
@@ -57,6 +59,11 @@ function specChanged(a: KObject, b: KObject): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) if (!NON_SPEC_KEYS.has(k) && !deepEqual(a[k], b[k])) return true;
   return false;
+}
+
+/** managedFields without timestamps: a write that only refreshes times changes nothing. */
+function ownership(mf: KObject['metadata']['managedFields']): unknown {
+  return mf?.map((e) => ({ ...e, time: undefined }));
 }
 
 const NAME_FNS = { subdomain: nameIsDNSSubdomain, label: nameIsDNSLabel, dns1035: nameIsDNS1035Label } as const;
@@ -163,7 +170,7 @@ export class ObjectStore {
     const errs = [...this.metaErrors(def, obj), ...(def.validate?.(obj, this.validationContext(m.namespace)) ?? [])];
     if (errs.length) throw this.invalid(def, obj, errs);
     ctx.warnings.push(...(def.warnings?.(obj) ?? []));
-    const tracked = trackUpdate({ oldObj: undefined, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });
+    const tracked = ctx.applied ? obj : trackUpdate({ oldObj: undefined, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });
     if (ctx.dryRun) return tracked;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -256,9 +263,9 @@ export class ObjectStore {
     if (mode === 'main') ctx.warnings.push(...(def.warnings?.(obj) ?? []));
 
     const now = this.deps.clock.now();
-    const tracked = trackUpdate({ oldObj: old, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });
+    const tracked = ctx.applied ? obj : trackUpdate({ oldObj: old, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });
     // A write that changes nothing is not written and keeps its resourceVersion, as upstream.
-    if (deepEqual({ ...tracked, metadata: { ...tracked.metadata, managedFields: undefined, resourceVersion: undefined } }, { ...old, metadata: { ...om, managedFields: undefined } })) {
+    if (deepEqual({ ...tracked, metadata: { ...tracked.metadata, managedFields: ownership(tracked.metadata.managedFields), resourceVersion: undefined } }, { ...old, metadata: { ...om, managedFields: ownership(om.managedFields) } })) {
       return ObjectStore.materialize(base);
     }
     if (ctx.dryRun) {

@@ -20,7 +20,7 @@ import {
   apiVersions,
 } from './discovery.js';
 import { handleResource, sendError, sendJson } from './handlers.js';
-import { parseRequestPath } from './request-info.js';
+import { parseRequestPath, type ResourceRequest } from './request-info.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -130,7 +130,7 @@ export class ApiServer {
     if (!this.authenticated(req)) return fail(apiErr.unauthorized());
     const info = parseRequestPath(url.pathname);
     if (info.kind !== 'resource' || info.group !== '' || info.resource !== 'pods' || !info.name) return fail(apiErr.pathNotFound());
-    const streams = this.ctx.podStreams as unknown as { upgrade?: (req: IncomingMessage, socket: import('node:net').Socket, head: Buffer, info: typeof info, query: URLSearchParams) => Promise<void> } | undefined;
+    const streams = this.ctx.podStreams as unknown as { upgrade?: (req: IncomingMessage, socket: import('node:net').Socket, head: Buffer, info: ResourceRequest, query: URLSearchParams) => Promise<void> } | undefined;
     if (!streams?.upgrade) {
       return fail(apiErr.badRequest(`${info.subresource ?? 'this request'} is not supported yet: no node agent serves pod streams`));
     }

@@ -161,7 +161,7 @@ spec:
     assert.equal(c.kubectl(['get', 'pod', 'invalid-pod']).code, 1);
     const zero = c.kubectl(['patch', 'deployment', 'by-cli-132', '--type', 'merge', '-p', '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":0}}}}']);
     assert.equal(zero.code, 1);
-    assert.match(zero.stderr, /The Deployment "by-cli-132" is invalid: spec\.strategy\.rollingUpdate\.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0/);
+    assert.match(zero.stderr, /The Deployment "by-cli-132" is invalid: spec\.strategy\.rollingUpdate\.maxUnavailable: Invalid value: intstr\.IntOrString\{Type:0, IntVal:0, StrVal:""\}: may not be 0 when `maxSurge` is 0/);
     const sel = c.kubectl(['patch', 'deployment', 'by-cli-132', '--type', 'merge', '-p', '{"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{"app":"other"}}}}}']);
     assert.equal(sel.code, 1);
     assert.match(sel.stderr, /spec\.selector: Invalid value: .*field is immutable/);
