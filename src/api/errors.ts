@@ -196,10 +196,13 @@ export const apiErr = {
     new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, resource)} "${name}": ${why}`, gd(group, resource, name)),
   /** 422; `kind` is the Kind (e.g. "Pod"), since kubectl rebuilds its message from details.kind. */
   invalid: (group: string, kind: string, name: string, errs: readonly FieldError[]) => {
-    const agg = errs.length === 1 ? errs[0].toString() : `[${errs.map((e) => e.toString()).join(', ')}]`;
+    // ErrorList.ToAggregate: identical messages are listed once (causes keep every error).
+    const unique = [...new Set(errs.map((e) => e.toString()))];
+    const agg = unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
     const details = gd(group, kind, name);
     details.causes = errs.map((e) => ({ reason: e.type, message: e.body(), field: e.field }));
-    return new ApiError(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${agg}`, details);
+    const what = `${kind}${group ? '.' + group : ''} "${name}" is invalid`;
+    return new ApiError(422, 'Invalid', unique.length ? `${what}: ${agg}` : what, details);
   },
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),

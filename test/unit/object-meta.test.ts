@@ -216,3 +216,17 @@ test('field.TooLong wording (1.32): bytes, singular byte, unknown limit; the val
   // Strings are quoted as Go's %q does.
   assert.equal(fieldErr.invalid('a', 'tab\there\u0000').toString(), 'a: Invalid value: "tab\\there\\x00"');
 });
+
+test('422 message lists identical errors once, as ErrorList.ToAggregate', () => {
+  const errs = validateObjectMeta({ name: 'a', namespace: 'd', finalizers: ['a b', 'a b'] }, NS);
+  assert.equal(errs.length, 4);
+  const e = apiErr.invalid('', 'Pod', 'a', errs);
+  assert.equal(e.details?.causes?.length, 4);
+  assert.equal(
+    e.message,
+    `Pod "a" is invalid: [metadata.finalizers: Invalid value: "a b": ${QNAME_MSG}, ` +
+      'metadata.finalizers[0]: Invalid value: "a b": name is neither a standard finalizer name nor is it fully qualified, ' +
+      'metadata.finalizers[1]: Invalid value: "a b": name is neither a standard finalizer name nor is it fully qualified]',
+  );
+  assert.equal(apiErr.invalid('', 'Pod', 'a', []).message, 'Pod "a" is invalid');
+});
