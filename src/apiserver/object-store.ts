@@ -222,6 +222,8 @@ export class ObjectStore {
     }
     const m = obj.metadata;
     const om = old.metadata;
+    // An unconditional update (no resourceVersion) applies to the stored revision.
+    if (!m.resourceVersion) m.resourceVersion = String(base.modRevision);
     m.uid = om.uid;
     m.creationTimestamp = om.creationTimestamp;
     if (om.deletionTimestamp) m.deletionTimestamp = om.deletionTimestamp;
@@ -254,7 +256,6 @@ export class ObjectStore {
       mode === 'status'
         ? (def.status?.validateUpdate?.(obj, old, vctx) ?? [])
         : [
-            ...this.metaErrors(def, obj),
             ...validateObjectMetaUpdate(m, om, FieldPath.root('metadata')),
             ...(def.validate?.(obj, vctx) ?? []),
             ...(def.validateUpdate?.(obj, old, vctx) ?? []),
