@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SchemaNode } from '../../src/api/schema.js';
 import {
-  compare,
   comparePathElements,
-  ensureNamedFieldsAreMembers,
   FieldSet,
   keyPE,
   normalizePathElement,
@@ -12,6 +10,8 @@ import {
   toFieldSet,
   typeOf,
 } from '../../src/api/patch/field-set.js';
+import { compare } from '../../src/api/patch/managed-fields.js';
+import { ensureNamedFieldsAreMembers } from '../../src/api/patch/server-side-apply.js';
 
 const S: SchemaNode = { type: 'string' };
 const I: SchemaNode = { type: 'integer' };

@@ -329,6 +329,18 @@ test('bad configurations: managedFields, wrong type, missing list key', () => {
   );
 });
 
+test('a "__proto__" key in a free-form configuration stays plain data', () => {
+  const cfg = JSON.parse('{"apiVersion":"example.com/v1","kind":"Thing","metadata":{"name":"t"},"spec":{"__proto__":{"polluted":true},"a":1}}');
+  const live = serverSideApply({ live: undefined, applied: cfg, manager: 'm', force: false, schema: undefined, apiVersion: 'example.com/v1', now: T0 });
+  const again = serverSideApply({ live: stored(live), applied: cfg, manager: 'other', force: false, schema: undefined, apiVersion: 'example.com/v1', now: T0 });
+  for (const o of [live, again]) {
+    assert.deepEqual(Object.keys(o.spec), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(o.spec), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+  assert.ok(JSON.stringify(entry(again, 'other')!.fieldsV1).includes('"f:__proto__"'));
+});
+
 test('null in a configuration unsets a leaf; the inputs are never modified', () => {
   const live = stored(apply(undefined, config({ replicas: 2, paused: true }), 'kubectl'));
   const before = structuredClone(live);

@@ -12,6 +12,7 @@
 
 import type { SchemaNode } from '../schema.js';
 import type { JsonObject } from '../types.js';
+import { isObject } from './json-value.js';
 
 export type PathElement = string;
 
@@ -25,6 +26,11 @@ export class FieldSet {
 
   static empty(): FieldSet {
     return EMPTY;
+  }
+
+  /** A node from its parts (for walks that build sets bottom-up); empty child maps are normalised away. */
+  static node(member: boolean, children?: ReadonlyMap<PathElement, FieldSet>): FieldSet {
+    return make(member, children);
   }
 
   /** A set holding exactly the given paths (parents are not added, as upstream). */
@@ -270,39 +276,25 @@ export function normalizePathElement(s: string): PathElement | undefined {
 const TYPE_RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 
 /** Upstream PathElement.Compare: fields < keys < values < indexes, each by its own order. */
-export function comparePathElements(a: PathElement, b: PathElement): number {
+export function comparePathElements(a: PathElement, b: PathElement, parse = (k: PathElement): unknown => JSON.parse(k.slice(2))): number {
   const ra = TYPE_RANK[a[0]] ?? 4;
   const rb = TYPE_RANK[b[0]] ?? 4;
   if (ra !== rb) return ra - rb;
-  switch (a[0]) {
-    case 'f':
-      return compareStrings(a, b);
-    case 'k':
-      return compareFieldLists(JSON.parse(a.slice(2)), JSON.parse(b.slice(2)));
-    case 'v':
-      return compareValues(JSON.parse(a.slice(2)), JSON.parse(b.slice(2)));
-    default:
-      return Number(a.slice(2)) - Number(b.slice(2));
-  }
+  if (a[0] === 'f') return compareStrings(a, b);
+  if (a[0] === 'k') return compareFieldLists(parse(a) as Record<string, unknown>, parse(b) as Record<string, unknown>);
+  if (a[0] === 'v') return compareValues(parse(a), parse(b));
+  return Number(a.slice(2)) - Number(b.slice(2));
 }
 
 function sortPathElements(keys: PathElement[]): PathElement[] {
-  // Field names (the common case) sort as plain strings; only k:/v: elements need parsing.
+  // Field names (the common case) sort as plain strings; k:/v: elements are parsed once each.
   if (keys.every((k) => k[0] === 'f')) return keys.sort(compareStrings);
   const parsed = new Map<PathElement, unknown>();
-  const val = (k: PathElement) => {
+  const parse = (k: PathElement) => {
     if (!parsed.has(k)) parsed.set(k, JSON.parse(k.slice(2)));
     return parsed.get(k);
   };
-  return keys.sort((a, b) => {
-    const ra = TYPE_RANK[a[0]] ?? 4;
-    const rb = TYPE_RANK[b[0]] ?? 4;
-    if (ra !== rb) return ra - rb;
-    if (a[0] === 'f') return compareStrings(a, b);
-    if (a[0] === 'k') return compareFieldLists(val(a) as Record<string, unknown>, val(b) as Record<string, unknown>);
-    if (a[0] === 'v') return compareValues(val(a), val(b));
-    return Number(a.slice(2)) - Number(b.slice(2));
-  });
+  return keys.sort((a, b) => comparePathElements(a, b, parse));
 }
 
 function compareStrings(a: string, b: string): number {
@@ -622,149 +614,15 @@ function withMember(n: FieldSet | undefined): FieldSet {
   return n.member ? n : make(true, n.children);
 }
 
-export interface Comparison {
-  /** Paths present only in the new object (non-leaf nodes included, which gives the `.` entries). */
-  added: FieldSet;
-  /** Leaves present in both but different. */
-  modified: FieldSet;
-  /** Paths present only in the old object. */
-  removed: FieldSet;
-}
-
-/** Upstream TypedValue.Compare. Cost is proportional to the size of both objects; equal subtrees cost nothing more. */
-export function compare(lhs: unknown, rhs: unknown, t: FieldType): Comparison {
-  const r = cmp(lhs, rhs, t);
-  return r
-    ? { added: make(false, r.a.children), modified: make(false, r.m.children), removed: make(false, r.r.children) }
-    : { added: EMPTY, modified: EMPTY, removed: EMPTY };
-}
-
-interface Tri {
-  a: FieldSet;
-  m: FieldSet;
-  r: FieldSet;
-}
-
-interface Acc {
-  a?: Map<PathElement, FieldSet>;
-  m?: Map<PathElement, FieldSet>;
-  r?: Map<PathElement, FieldSet>;
-}
-
-const ADDED: Tri = { a: LEAF, m: EMPTY, r: EMPTY };
-const MODIFIED: Tri = { a: EMPTY, m: LEAF, r: EMPTY };
-const REMOVED: Tri = { a: EMPTY, m: EMPTY, r: LEAF };
-
-function leafCmp(l: unknown, r: unknown): Tri | undefined {
-  if (l === undefined) return ADDED;
-  if (r === undefined) return REMOVED;
-  return deepEqual(l, r) ? undefined : MODIFIED;
-}
-
-function addTri(acc: Acc | undefined, pe: PathElement, t: Tri | undefined): Acc | undefined {
-  if (!t) return acc;
-  acc ??= {};
-  if (!t.a.isEmpty()) (acc.a ??= new Map()).set(pe, t.a);
-  if (!t.m.isEmpty()) (acc.m ??= new Map()).set(pe, t.m);
-  if (!t.r.isEmpty()) (acc.r ??= new Map()).set(pe, t.r);
-  return acc;
-}
-
-/** `undefined` means absent (not JSON null). */
-function cmp(l: unknown, r: unknown, t: FieldType): Tri | undefined {
-  if (l === r) return undefined;
-  const sl = l === undefined ? undefined : shapeOf(t, l);
-  const sr = r === undefined ? undefined : shapeOf(t, r);
-  const shape = sl && sr && sl !== sr ? 'leaf' : (sl ?? sr)!;
-  if (shape === 'leaf') return leafCmp(l, r);
-  let acc: Acc | undefined;
-  if (shape === 'map') {
-    const lm = isObject(l) ? l : undefined;
-    const rm = isObject(r) ? r : undefined;
-    // Both empty or null: a leaf, which keeps the empty/null distinction.
-    if ((!lm || isEmptyObject(lm)) && (!rm || isEmptyObject(rm))) return leafCmp(l, r);
-    if (lm) {
-      for (const k of Object.keys(lm)) {
-        const rv = rm && Object.hasOwn(rm, k) ? rm[k] : undefined;
-        acc = addTri(acc, fieldPE(k), cmp(lm[k], rv, childType(t, k).type));
-      }
-    }
-    if (rm) {
-      for (const k of Object.keys(rm)) {
-        if (lm && Object.hasOwn(lm, k)) continue;
-        acc = addTri(acc, fieldPE(k), cmp(undefined, rm[k], childType(t, k).type));
-      }
-    }
-  } else {
-    const ll = Array.isArray(l) ? l : undefined;
-    const rl = Array.isArray(r) ? r : undefined;
-    if ((!ll || ll.length === 0) && (!rl || rl.length === 0)) return leafCmp(l, r);
-    const lt = t as ListType;
-    const et = elemType(lt);
-    // Repeated occurrences of an element are ignored, as upstream's compare does.
-    const li = indexItems(lt, ll);
-    const ri = indexItems(lt, rl);
-    for (const [pe, lv] of li) acc = addTri(acc, pe, cmp(lv, ri.get(pe), et));
-    for (const [pe, rv] of ri) if (!li.has(pe)) acc = addTri(acc, pe, cmp(undefined, rv, et));
-  }
-  const addedSelf = l === undefined;
-  const removedSelf = r === undefined;
-  if (!acc && !addedSelf && !removedSelf) return undefined;
-  return {
-    a: make(addedSelf, acc?.a),
-    m: make(false, acc?.m),
-    r: make(removedSelf, acc?.r),
-  };
-}
-
-function indexItems(t: ListType, list: unknown[] | undefined): Map<PathElement, unknown> {
-  const m = new Map<PathElement, unknown>();
-  if (!list) return m;
-  for (let i = 0; i < list.length; i++) {
-    const pe = itemPELenient(t, list[i], i);
-    if (!m.has(pe)) m.set(pe, list[i]);
-  }
-  return m;
-}
-
-/**
- * Upstream Set.EnsureNamedFieldsAreMembers: a declared struct field that has owned descendants is
- * also made a member itself (used by apply's pruning, so removing it removes its subtree).
- */
-export function ensureNamedFieldsAreMembers(s: FieldSet, t: FieldType | undefined): FieldSet {
-  if (!s.children) return s;
-  let out: Map<PathElement, FieldSet> | undefined;
-  for (const [pe, c] of s.children) {
-    if (!c.children) continue;
-    let ct: FieldType | undefined;
-    let named = false;
-    if (t && pe[0] === 'f') {
-      const r = childType(t, pe.slice(2));
-      ct = r.type;
-      named = r.declared;
-    } else if (t && pe[0] === 'k' && t.kind === 'list') {
-      ct = elemType(t);
-    }
-    const inner = ensureNamedFieldsAreMembers(c, ct);
-    const n = named && !inner.member ? make(true, inner.children) : inner;
-    if (n !== c) (out ??= new Map(s.children)).set(pe, n);
-  }
-  return out ? make(s.member, out) : s;
-}
-
 /** A set of field-name paths, e.g. [['status'], ['metadata', 'labels']] for reset fields. */
 export function fieldNamePaths(paths: readonly (readonly string[])[]): FieldSet {
   return FieldSet.fromPaths(paths.map((p) => p.map(fieldPE)));
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON helpers shared by the apply code.
+// JSON helpers shared by the apply code (isObject comes from json-value.ts).
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function isEmptyObject(o: Record<string, unknown>): boolean {
+export function isEmptyObject(o: Record<string, unknown>): boolean {
   for (const k in o) if (Object.hasOwn(o, k)) return false;
   return true;
 }

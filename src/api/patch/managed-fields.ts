@@ -9,7 +9,24 @@
 import { apiErr, fieldErr, type FieldError } from '../errors.js';
 import type { SchemaNode } from '../schema.js';
 import type { JsonObject, KObject, ManagedFieldsEntry } from '../types.js';
-import { compare, fieldNamePaths, FieldSet, goJson, goQuote, typeOf, type Comparison, type PathElement } from './field-set.js';
+import {
+  childType,
+  deepEqual,
+  elemType,
+  fieldNamePaths,
+  fieldPE,
+  FieldSet,
+  goJson,
+  goQuote,
+  isEmptyObject,
+  itemPELenient,
+  shapeOf,
+  typeOf,
+  type FieldType,
+  type ListType,
+  type PathElement,
+} from './field-set.js';
+import { isObject } from './json-value.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -342,6 +359,116 @@ export function trackUpdate(args: TrackUpdateArgs): KObject {
   const encoded = encodeManagedFields(m);
   if (encoded) out.metadata.managedFields = encoded;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a write changed (upstream TypedValue.Compare).
+
+export interface Comparison {
+  /** Paths present only in the new object (non-leaf nodes included, which gives the `.` entries). */
+  added: FieldSet;
+  /** Leaves present in both but different. */
+  modified: FieldSet;
+  /** Paths present only in the old object. */
+  removed: FieldSet;
+}
+
+/** Upstream TypedValue.Compare. Cost is proportional to the size of both objects; equal subtrees cost nothing more. */
+export function compare(lhs: unknown, rhs: unknown, t: FieldType): Comparison {
+  const r = cmp(lhs, rhs, t);
+  return r
+    ? { added: FieldSet.node(false, r.a.children), modified: FieldSet.node(false, r.m.children), removed: FieldSet.node(false, r.r.children) }
+    : { added: NONE, modified: NONE, removed: NONE };
+}
+
+interface Tri {
+  a: FieldSet;
+  m: FieldSet;
+  r: FieldSet;
+}
+
+interface Acc {
+  a?: Map<PathElement, FieldSet>;
+  m?: Map<PathElement, FieldSet>;
+  r?: Map<PathElement, FieldSet>;
+}
+
+const LEAF = FieldSet.node(true);
+const NONE = FieldSet.empty();
+const ADDED: Tri = { a: LEAF, m: NONE, r: NONE };
+const MODIFIED: Tri = { a: NONE, m: LEAF, r: NONE };
+const REMOVED: Tri = { a: NONE, m: NONE, r: LEAF };
+
+function leafCmp(l: unknown, r: unknown): Tri | undefined {
+  if (l === undefined) return ADDED;
+  if (r === undefined) return REMOVED;
+  return deepEqual(l, r) ? undefined : MODIFIED;
+}
+
+function addTri(acc: Acc | undefined, pe: PathElement, t: Tri | undefined): Acc | undefined {
+  if (!t) return acc;
+  acc ??= {};
+  if (!t.a.isEmpty()) (acc.a ??= new Map()).set(pe, t.a);
+  if (!t.m.isEmpty()) (acc.m ??= new Map()).set(pe, t.m);
+  if (!t.r.isEmpty()) (acc.r ??= new Map()).set(pe, t.r);
+  return acc;
+}
+
+/** `undefined` means absent (not JSON null). */
+function cmp(l: unknown, r: unknown, t: FieldType): Tri | undefined {
+  if (l === r) return undefined;
+  const sl = l === undefined ? undefined : shapeOf(t, l);
+  const sr = r === undefined ? undefined : shapeOf(t, r);
+  const shape = sl && sr && sl !== sr ? 'leaf' : (sl ?? sr)!;
+  if (shape === 'leaf') return leafCmp(l, r);
+  let acc: Acc | undefined;
+  if (shape === 'map') {
+    const lm = isObject(l) ? l : undefined;
+    const rm = isObject(r) ? r : undefined;
+    // Both empty or null: a leaf, which keeps the empty/null distinction.
+    if ((!lm || isEmptyObject(lm)) && (!rm || isEmptyObject(rm))) return leafCmp(l, r);
+    if (lm) {
+      for (const k of Object.keys(lm)) {
+        const rv = rm && Object.hasOwn(rm, k) ? rm[k] : undefined;
+        acc = addTri(acc, fieldPE(k), cmp(lm[k], rv, childType(t, k).type));
+      }
+    }
+    if (rm) {
+      for (const k of Object.keys(rm)) {
+        if (lm && Object.hasOwn(lm, k)) continue;
+        acc = addTri(acc, fieldPE(k), cmp(undefined, rm[k], childType(t, k).type));
+      }
+    }
+  } else {
+    const ll = Array.isArray(l) ? l : undefined;
+    const rl = Array.isArray(r) ? r : undefined;
+    if ((!ll || ll.length === 0) && (!rl || rl.length === 0)) return leafCmp(l, r);
+    const lt = t as ListType;
+    const et = elemType(lt);
+    // Repeated occurrences of an element are ignored, as upstream's compare does.
+    const li = indexItems(lt, ll);
+    const ri = indexItems(lt, rl);
+    for (const [pe, lv] of li) acc = addTri(acc, pe, cmp(lv, ri.get(pe), et));
+    for (const [pe, rv] of ri) if (!li.has(pe)) acc = addTri(acc, pe, cmp(undefined, rv, et));
+  }
+  const addedSelf = l === undefined;
+  const removedSelf = r === undefined;
+  if (!acc && !addedSelf && !removedSelf) return undefined;
+  return {
+    a: FieldSet.node(addedSelf, acc?.a),
+    m: FieldSet.node(false, acc?.m),
+    r: FieldSet.node(removedSelf, acc?.r),
+  };
+}
+
+function indexItems(t: ListType, list: unknown[] | undefined): Map<PathElement, unknown> {
+  const m = new Map<PathElement, unknown>();
+  if (!list) return m;
+  for (let i = 0; i < list.length; i++) {
+    const pe = itemPELenient(t, list[i], i);
+    if (!m.has(pe)) m.set(pe, list[i]);
+  }
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,16 +12,15 @@ import { ApiError } from '../errors.js';
 import type { SchemaNode } from '../schema.js';
 import type { KObject } from '../types.js';
 import { parseApiVersion } from '../types.js';
+import { isObject, setOwn } from './json-value.js';
 import {
   childType,
-  compare,
   deepEqual,
   elemType,
-  ensureNamedFieldsAreMembers,
   fieldNamePaths,
   FieldSet,
   goJson,
-  isObject,
+  isEmptyObject,
   itemPELenient,
   pathToString,
   shapeOf,
@@ -33,6 +32,7 @@ import {
 } from './field-set.js';
 import {
   BEFORE_FIRST_APPLY,
+  compare,
   decodeManagedFields,
   describeManager,
   encodeManagedFields,
@@ -200,6 +200,31 @@ function prune(merged: unknown, managers: ManagedFields, lastSet: FieldSet | und
   return removeItems(merged, mergedSet.difference(prunedSet).intersection(last), t);
 }
 
+/**
+ * Upstream Set.EnsureNamedFieldsAreMembers: a declared struct field that has owned descendants is
+ * also made a member itself (used by apply's pruning, so removing it removes its subtree).
+ */
+export function ensureNamedFieldsAreMembers(s: FieldSet, t: FieldType | undefined): FieldSet {
+  if (!s.children) return s;
+  let out: Map<PathElement, FieldSet> | undefined;
+  for (const [pe, c] of s.children) {
+    if (!c.children) continue;
+    let ct: FieldType | undefined;
+    let named = false;
+    if (t && pe[0] === 'f') {
+      const r = childType(t, pe.slice(2));
+      ct = r.type;
+      named = r.declared;
+    } else if (t && pe[0] === 'k' && t.kind === 'list') {
+      ct = elemType(t);
+    }
+    const inner = ensureNamedFieldsAreMembers(c, ct);
+    const n = named && !inner.member ? FieldSet.node(true, inner.children) : inner;
+    if (n !== c) (out ??= new Map(s.children)).set(pe, n);
+  }
+  return out ? FieldSet.node(s.member, out) : s;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Typed merge and removal. Both share untouched subtrees with their inputs.
 
@@ -213,13 +238,13 @@ export function mergeValue(l: unknown, r: unknown, t: FieldType): unknown {
   if (sr === 'map') {
     const lm = isObject(l) ? l : undefined;
     const rm = isObject(r) ? r : undefined;
-    if ((!lm || isEmpty(lm)) && (!rm || isEmpty(rm))) return r;
+    if ((!lm || isEmptyObject(lm)) && (!rm || isEmptyObject(rm))) return r;
     // A null configuration for a granular map leaves the live entries alone (upstream merges with nothing).
     if (!rm) return l;
     if (!lm) return r;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(lm)) out[k] = Object.hasOwn(rm, k) ? mergeValue(lm[k], rm[k], childType(t, k).type) : lm[k];
-    for (const k of Object.keys(rm)) if (!Object.hasOwn(lm, k)) out[k] = rm[k];
+    for (const k of Object.keys(lm)) setOwn(out, k, Object.hasOwn(rm, k) ? mergeValue(lm[k], rm[k], childType(t, k).type) : lm[k]);
+    for (const k of Object.keys(rm)) if (!Object.hasOwn(lm, k)) setOwn(out, k, rm[k]);
     return out;
   }
   const ll = Array.isArray(l) ? l : undefined;
@@ -305,21 +330,21 @@ export function removeItems(v: unknown, s: FieldSet, t: FieldType): unknown {
   // Atomic values are never walked into (nothing below them can be owned).
   if (shape === 'leaf') return v;
   if (shape === 'map') {
-    if (!isObject(v) || isEmpty(v)) return null;
+    if (!isObject(v) || isEmptyObject(v)) return null;
     const out: Record<string, unknown> = {};
     let changed = false;
     for (const k of Object.keys(v)) {
       const c = s.children.get('f:' + k);
-      if (!c) out[k] = v[k];
+      if (!c) setOwn(out, k, v[k]);
       else if (c.member) changed = true;
       else {
         const nv = removeItems(v[k], c, childType(t, k).type);
         if (nv !== v[k]) changed = true;
-        out[k] = nv;
+        setOwn(out, k, nv);
       }
     }
     if (!changed) return v;
-    return isEmpty(out) ? null : out;
+    return isEmptyObject(out) ? null : out;
   }
   if (!Array.isArray(v) || v.length === 0) return null;
   const lt = t as ListType;
@@ -356,7 +381,7 @@ function stripNewNulls(v: unknown, live: unknown, t: FieldType): unknown {
       if (nv === v[k]) continue;
       out ??= { ...v };
       if (nv === undefined) delete out[k];
-      else out[k] = nv;
+      else setOwn(out, k, nv);
     }
     return out ?? v;
   }
@@ -402,7 +427,7 @@ function syncLastApplied(obj: KObject, applied: KObject): void {
   if (copy.metadata?.annotations) delete copy.metadata.annotations[LAST_APPLIED_ANNOTATION];
   const annotations: Record<string, string> = { ...obj.metadata.annotations, [LAST_APPLIED_ANNOTATION]: goJson(copy) + '\n' };
   let size = 0;
-  for (const [k, v] of Object.entries(annotations)) size += k.length + v.length;
+  for (const [k, v] of Object.entries(annotations)) size += Buffer.byteLength(k) + Buffer.byteLength(v);
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) delete annotations[LAST_APPLIED_ANNOTATION];
   obj.metadata.annotations = annotations;
 }
@@ -442,15 +467,10 @@ function gvkString(o: KObject): string {
   return `${group}/${version}, Kind=${typeof o.kind === 'string' ? o.kind : ''}`;
 }
 
-function isEmpty(o: Record<string, unknown>): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return false;
-  return true;
-}
-
 function cloneJson<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  for (const k of Object.keys(v)) setOwn(out, k, cloneJson((v as Record<string, unknown>)[k]));
   return out as T;
 }
