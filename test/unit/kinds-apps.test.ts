@@ -293,7 +293,7 @@ test('ReplicaSet: defaults, validation, scale, field selector', () => {
   ]);
 
   const scale = replicaSetKind.scale!;
-  const withStatus = { ...o, status: { replicas: 4 } };
+  const withStatus: KObject = { ...o, status: { replicas: 4 } };
   assert.equal(scale.specReplicas(withStatus), 1);
   assert.equal(scale.statusReplicas(withStatus), 4);
   assert.equal(scale.selector(withStatus), 'app=nginx');
