@@ -30,18 +30,29 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Objects a new cluster has: the four system namespaces. */
-async function bootstrap(ctx: ApiServerContext): Promise<void> {
+/** Objects a new cluster has: the system namespaces, the `kubernetes` Service and the RuntimeClasses. */
+async function bootstrap(ctx: ApiServerContext, port: number): Promise<void> {
   const w = { dryRun: false, manager: 'k8ts', warnings: [] as string[] };
-  const nsDef = ctx.namespaces;
-  for (const name of PROTECTED_NAMESPACES) {
-    if (ctx.cache.get(ctx.objects.key(nsDef, undefined, name))) continue;
-    const obj: KObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } };
+  const ensure = async (group: string, plural: string, namespace: string | undefined, obj: KObject) => {
+    const def = ctx.table.lookup(group, group ? 'v1' : 'v1', plural);
+    if (!def || ctx.cache.get(ctx.objects.key(def, namespace, obj.metadata.name!))) return;
     try {
-      await ctx.objects.create(nsDef, undefined, obj, w);
+      await ctx.objects.create(def, namespace, obj, w);
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 409)) throw err;
     }
+  };
+  for (const name of PROTECTED_NAMESPACES) {
+    await ensure('', 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+  }
+  await ensure('', 'services', 'default', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None' },
+  });
+  for (const handler of ['sim', 'process', 'runc']) {
+    await ensure('node.k8s.io', 'runtimeclasses', undefined, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: handler }, handler });
   }
 }
 
@@ -54,9 +65,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const ctx = new ApiServerContext(table, objects, cache, clock, getSchema);
   let ready = false;
   const server = new ApiServer(ctx, { host: opts.host, port: opts.port, tls: opts.tls, tokens: opts.tokens, ready: () => ready });
-  await bootstrap(ctx);
-  ctx.resumeTerminatingNamespaces();
   await server.listen();
+  await bootstrap(ctx, server.port);
+  ctx.resumeTerminatingNamespaces();
   ready = true;
   return {
     server,
