@@ -172,7 +172,7 @@ test('Job validation messages', () => {
     [
       'successPolicy needs Indexed',
       { successPolicy: { rules: [{ succeededCount: 1 }] } },
-      ['spec.successPolicy: Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode'],
+      ['spec.successPolicy: Invalid value: batch.SuccessPolicy{Rules:[]batch.SuccessPolicyRule{batch.SuccessPolicyRule{SucceededIndexes:(*string)(nil), SucceededCount:(*int32)(0xc000010008)}}}: requires indexed completion mode'],
     ],
     [
       'successPolicy indexes',

@@ -2,13 +2,13 @@
 // CronJob job templates, including podFailurePolicy, successPolicy, podReplacementPolicy and the
 // restartPolicy restriction of Job pod templates.
 
-import { type FieldError, type FieldPath, fieldErr } from '../../api/errors.js';
+import { RenderedValue, type FieldError, type FieldPath, fieldErr } from '../../api/errors.js';
 import type { JsonObject } from '../../api/types.js';
 import { isDNS1123Subdomain, isQualifiedName, regexError } from '../../api/validation/names.js';
 import { isObject, obj, objs, str } from '../core/json-shape.js';
 import { validatePodTemplateSpec } from '../core/pod-spec.js';
 import { goQuotedList, invalidOmitValue, nonNegative, optionalNonNegative } from '../shared/field-checks.js';
-import { goInt32SliceValue } from '../shared/go-values.js';
+import { goInt32SliceValue, goPointer, goStruct } from '../shared/go-values.js';
 
 const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
 const MAX_FAILED_INDEXES_FOR_INDEXED_JOB = 100_000;
@@ -194,6 +194,19 @@ function validatePodReplacementPolicy(spec: JsonObject, path: FieldPath): FieldE
   return POD_REPLACEMENT_POLICIES.includes(v) ? [] : [fieldErr.notSupported(String(path), v, POD_REPLACEMENT_POLICIES)];
 }
 
+/** `%#v` of a batch.SuccessPolicy (pointers print as stand-in addresses, see go-values.ts). */
+function goSuccessPolicyValue(sp: unknown): RenderedValue {
+  let slot = 0;
+  const rules = objs(obj(sp).rules).map((r) =>
+    goStruct('batch.SuccessPolicyRule', [
+      ['SucceededIndexes', goPointer('string', isSet(r.succeededIndexes), slot++)],
+      ['SucceededCount', goPointer('int32', isSet(r.succeededCount), slot++)],
+    ]),
+  );
+  const list = Array.isArray(obj(sp).rules) ? `[]batch.SuccessPolicyRule{${rules.join(', ')}}` : '[]batch.SuccessPolicyRule(nil)';
+  return new RenderedValue(goStruct('batch.SuccessPolicy', [['Rules', list]]), sp);
+}
+
 /** validateJobSpec: everything about a JobSpec except its selector. `path` is `spec` or `spec.jobTemplate.spec`. */
 export function validateJobSpecFields(specIn: unknown, path: FieldPath): FieldError[] {
   const spec = obj(specIn);
@@ -244,7 +257,7 @@ export function validateJobSpecFields(specIn: unknown, path: FieldPath): FieldEr
   }
   if (isSet(spec.podFailurePolicy)) errs.push(...validatePodFailurePolicy(spec, path.child('podFailurePolicy')));
   if (isSet(spec.successPolicy)) {
-    if (mode !== 'Indexed') errs.push(fieldErr.invalid(String(path.child('successPolicy')), spec.successPolicy, 'requires indexed completion mode'));
+    if (mode !== 'Indexed') errs.push(fieldErr.invalid(String(path.child('successPolicy')), goSuccessPolicyValue(spec.successPolicy), 'requires indexed completion mode'));
     else errs.push(...validateSuccessPolicy(spec, path.child('successPolicy')));
   }
   errs.push(...validatePodReplacementPolicy(spec, path.child('podReplacementPolicy')));

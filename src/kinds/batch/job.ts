@@ -260,6 +260,7 @@ export const jobKind: KindDef = {
   validateUpdate: (n, old) => validateJobUpdate(n, old),
   warnings: (o) => workloadWarnings(o, true, () => jobSpecWarnings(o.spec, SPEC)),
   status: {
+    prepareForUpdate: (n) => unaliasLabels(n),
     validateUpdate: (n, old) => validateJobStatusUpdate(n, old),
   },
   fieldSelectors: {
