@@ -480,3 +480,57 @@ test('CronJob table cells', () => {
   );
   assert.equal(NOW.getUTCFullYear(), 2024);
 });
+
+test('through the generic object store: create/update/status flows and write-phase rules', async () => {
+  const { MemoryStore } = await import('../../src/storage/memory/memory-store.js');
+  const { WatchCache } = await import('../../src/storage/watch-cache.js');
+  const { ObjectStore } = await import('../../src/apiserver/object-store.js');
+  const { getSchema } = await import('../../src/openapi/schemas.js');
+  const { VirtualClock } = await import('../../src/util/clock.js');
+  const store = new MemoryStore();
+  const cache = new WatchCache(store);
+  await cache.start();
+  try {
+    const objects = new ObjectStore({ store, cache, clock: new VirtualClock(NOW), schemas: getSchema });
+    const w = () => ({ dryRun: false, manager: 'kubectl', warnings: [] as string[] });
+
+    // A Job from generateName: the generated name and uid end up in labels and selector.
+    const j = await objects.create(jobKind, 'default', { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'pi-' }, spec: job().spec }, w());
+    assert.match(j.metadata.name!, /^pi-[a-z0-9]{5}$/);
+    assert.equal(j.metadata.labels!['batch.kubernetes.io/job-name'], j.metadata.name);
+    assert.deepEqual(j.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': j.metadata.uid } });
+    assert.equal(j.metadata.generation, 1);
+
+    // The main resource keeps status; /status keeps spec.
+    const scaled = await objects.update(jobKind, 'default', j.metadata.name!, { ...j, spec: { ...j.spec, parallelism: 0 }, status: { failed: 3 } }, w());
+    assert.deepEqual(scaled.status, {});
+    assert.equal(scaled.spec.parallelism, 0);
+    assert.equal(scaled.metadata.generation, 2);
+    const st = await objects.update(jobKind, 'default', j.metadata.name!, { ...scaled, spec: { ...scaled.spec, parallelism: 5 }, status: { startTime: ago(1000), active: 0 } }, w(), { mode: 'status' });
+    assert.equal(st.spec.parallelism, 0);
+    assert.deepEqual(st.status, { startTime: ago(1000), active: 0 });
+    await assert.rejects(
+      objects.update(jobKind, 'default', j.metadata.name!, { ...st, status: { startTime: ago(1000), failed: -1 } }, w(), { mode: 'status' }),
+      (e: Error) =>
+        e.message ===
+        `Job.batch "${j.metadata.name}" is invalid: [status.failed: Invalid value: -1: must be greater than or equal to 0, status.failed: Invalid value: -1: cannot decrease the failed counter]`,
+    );
+
+    // CronJob: create refuses TZ in the schedule; the name warning appears on create only.
+    await assert.rejects(objects.create(cronJobKind, 'default', cronjob({ schedule: 'TZ=UTC * * * * *' }), w()), (e: Error) =>
+      e.message.endsWith('spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead'),
+    );
+    const wc = w();
+    const cj = await objects.create(cronJobKind, 'default', cronjob({}, 'tick.v1'), wc);
+    assert.deepEqual(wc.warnings, ['metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]']);
+    const wu = w();
+    const suspended = await objects.update(cronJobKind, 'default', 'tick.v1', { ...cj, spec: { ...cj.spec, suspend: true } }, wu);
+    assert.equal(suspended.spec.suspend, true);
+    assert.deepEqual(wu.warnings, []);
+    await assert.rejects(objects.update(cronJobKind, 'default', 'tick.v1', { ...suspended, spec: { ...suspended.spec, timeZone: 'Nowhere' } }, w()), (e: Error) =>
+      e.message.endsWith('spec.timeZone: Invalid value: "Nowhere": unknown time zone Nowhere'),
+    );
+  } finally {
+    await cache.stop();
+  }
+});
