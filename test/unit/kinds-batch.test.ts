@@ -517,11 +517,11 @@ test('through the generic object store: create/update/status flows and write-pha
     );
 
     // CronJob: create refuses TZ in the schedule; the name warning appears on create only.
-    await assert.rejects(objects.create(cronJobKind, 'default', cronjob({ schedule: 'TZ=UTC * * * * *' }), w()), (e: Error) =>
+    await assert.rejects(objects.create(cronJobKind, 'default', cronjob({ schedule: 'TZ=UTC * * * * *' }) as KObject, w()), (e: Error) =>
       e.message.endsWith('spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead'),
     );
     const wc = w();
-    const cj = await objects.create(cronJobKind, 'default', cronjob({}, 'tick.v1'), wc);
+    const cj = await objects.create(cronJobKind, 'default', cronjob({}, 'tick.v1') as KObject, wc);
     assert.deepEqual(wc.warnings, ['metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]']);
     const wu = w();
     const suspended = await objects.update(cronJobKind, 'default', 'tick.v1', { ...cj, spec: { ...cj.spec, suspend: true } }, wu);
