@@ -247,7 +247,8 @@ export class ObjectStore {
     def.defaults?.(obj);
     if (mode === 'status') def.status?.prepareForUpdate?.(obj, old);
     else def.prepareForUpdate?.(obj, old);
-    if (def.generation) m.generation = (om.generation ?? 1) + (mode === 'main' && specChanged(obj, old) ? 1 : 0);
+    const bump = mode === 'main' && (specChanged(obj, old) || (!!def.generationOnAnnotations && !deepEqual(m.annotations ?? {}, om.annotations ?? {})));
+    if (def.generation) m.generation = (om.generation ?? 1) + (bump ? 1 : 0);
     else if (om.generation !== undefined) m.generation = om.generation;
     else delete m.generation;
 

@@ -60,6 +60,8 @@ export interface KindDef {
   verbs?: string[];
   /** True when the kind tracks metadata.generation (1 on create, +1 on every spec change). */
   generation?: boolean;
+  /** Annotation changes bump metadata.generation too (upstream's Deployment strategy does this). */
+  generationOnAnnotations?: boolean;
   /** Serve `/status`; when set, writes to the main resource keep the stored status. */
   status?: StatusStrategy;
   /** Serve `/scale` as autoscaling/v1 Scale. */

@@ -131,6 +131,7 @@ export const deploymentKind: KindDef = {
   shortNames: ['deploy'],
   categories: ['all'],
   generation: true,
+  generationOnAnnotations: true,
   defaults,
   prepareForCreate(o) {
     o.status = {};
