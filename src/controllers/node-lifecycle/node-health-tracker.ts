@@ -92,6 +92,11 @@ export class NodeHealthTracker {
     }
   }
 
+  /** The controller's time of the node's last sign of life, if it has judged the node. */
+  probeTime(name: string): number | undefined {
+    return this.records.get(name)?.probeMs;
+  }
+
   forget(name: string): void {
     this.records.delete(name);
   }

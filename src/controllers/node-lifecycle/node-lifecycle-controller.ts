@@ -162,6 +162,12 @@ export class NodeLifecycleController {
     }
   }
 
+  /** When the controller last heard from the node (Lease renewal or Ready heartbeat, on its clock). */
+  lastHeardFrom(nodeName: string): Date | undefined {
+    const ms = this.tracker.probeTime(nodeName);
+    return ms === undefined ? undefined : new Date(ms);
+  }
+
   /** The taint eviction controller, when running (tests inspect its schedule). */
   get evictions(): TaintEvictionController | undefined {
     return this.taintEviction;
