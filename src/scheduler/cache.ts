@@ -1,0 +1,163 @@
+// The scheduler's view of the cluster: NodeInfos fed by the node informer, and every pod that
+// occupies a node, either confirmed by the pod informer (spec.nodeName set) or "assumed": the
+// scheduler chose a node and its binding is in flight. Assuming right away is what keeps many
+// concurrent bindings from overcommitting a node before the informer catches up; a failed
+// binding is forgotten, a confirmed one simply stops being an assumption.
+
+import type { KObject } from '../api/types.js';
+import { amountsOf, podHostPorts, podPriority, podRequestVector, spreadOwnerKey, type QuantityParser } from './pod-resources.js';
+import { NodeInfo, LABEL_ZONE, type NodeChange, type PodUsage } from './node-info.js';
+
+interface PodEntry {
+  node: string;
+  usage: PodUsage;
+  assumed: boolean;
+}
+
+export function podKeyOf(pod: KObject): string {
+  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
+}
+
+export function isTerminal(pod: KObject): boolean {
+  const ph = pod.status?.phase;
+  return ph === 'Succeeded' || ph === 'Failed';
+}
+
+export class SchedulerCache {
+  private readonly infos = new Map<string, NodeInfo>();
+  /** Nodes that exist (have a Node object), in a stable order for round-robin sampling. */
+  private list: NodeInfo[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly pods = new Map<string, PodEntry>();
+  /** Nodes carrying a zone label; zone spreading only looks at these. */
+  private readonly zoned = new Set<NodeInfo>();
+
+  constructor(private readonly qp: QuantityParser) {}
+
+  /** Nodes with a Node object, in round-robin order. Do not mutate. */
+  nodes(): readonly NodeInfo[] {
+    return this.list;
+  }
+
+  zonedNodes(): ReadonlySet<NodeInfo> {
+    return this.zoned;
+  }
+
+  node(name: string): NodeInfo | undefined {
+    const n = this.infos.get(name);
+    return n && !n.orphan ? n : undefined;
+  }
+
+  get nodeCount(): number {
+    return this.list.length;
+  }
+
+  private info(name: string): NodeInfo {
+    let n = this.infos.get(name);
+    if (!n) this.infos.set(name, (n = new NodeInfo(name)));
+    return n;
+  }
+
+  /** Adds or updates a Node; returns what changed about its schedulability. */
+  setNode(node: KObject): NodeChange {
+    const name = node.metadata.name!;
+    const info = this.info(name);
+    const change = info.setNode(node, this.qp);
+    if (!this.index.has(name)) {
+      this.index.set(name, this.list.length);
+      this.list.push(info);
+    }
+    if (info.labels[LABEL_ZONE] !== undefined) this.zoned.add(info);
+    else this.zoned.delete(info);
+    return change;
+  }
+
+  removeNode(name: string): void {
+    const info = this.infos.get(name);
+    if (!info) return;
+    const i = this.index.get(name);
+    if (i !== undefined) {
+      // Swap-remove keeps removal O(1); the round-robin order only needs to be stable-ish.
+      const last = this.list.pop()!;
+      if (last !== info) {
+        this.list[i] = last;
+        this.index.set(last.name, i);
+      }
+      this.index.delete(name);
+    }
+    this.zoned.delete(info);
+    info.node = undefined;
+    // Pods still bound to a deleted node keep their (orphan) NodeInfo until they go away.
+    if (info.podCount === 0) this.infos.delete(name);
+  }
+
+  usageOf(pod: KObject): PodUsage {
+    const requests = amountsOf(podRequestVector(pod, this.qp));
+    const nonZero = podRequestVector(pod, this.qp, true);
+    return {
+      key: podKeyOf(pod),
+      requests,
+      nonZeroCpu: nonZero.get('cpu') ?? 0,
+      nonZeroMemory: nonZero.get('memory') ?? 0,
+      hostPorts: podHostPorts(pod),
+      spreadKey: spreadOwnerKey(pod),
+      terminating: !!pod.metadata.deletionTimestamp,
+      priority: podPriority(pod),
+    };
+  }
+
+  /**
+   * The informer saw a pod bound to a node (added, updated, or resynced). Replaces an assumption
+   * for the same pod, wherever it was assumed.
+   */
+  setBoundPod(pod: KObject): void {
+    const key = podKeyOf(pod);
+    const nodeName = pod.spec.nodeName as string;
+    const old = this.pods.get(key);
+    const usage = this.usageOf(pod);
+    if (old) this.release(old);
+    this.pods.set(key, { node: nodeName, usage, assumed: false });
+    this.info(nodeName).addPod(usage);
+  }
+
+  /** The pod left its node (deleted, or finished). Returns whether it was held. */
+  removePod(key: string): boolean {
+    const old = this.pods.get(key);
+    if (!old) return false;
+    this.release(old);
+    this.pods.delete(key);
+    return true;
+  }
+
+  /** Reserves `usage` on `nodeName` before the binding is confirmed. */
+  assume(usage: PodUsage, nodeName: string): void {
+    const old = this.pods.get(usage.key);
+    if (old) this.release(old);
+    this.pods.set(usage.key, { node: nodeName, usage, assumed: true });
+    this.info(nodeName).addPod(usage);
+  }
+
+  /** The binding failed: drop the assumption unless the informer has confirmed a binding meanwhile. */
+  forget(key: string): void {
+    const e = this.pods.get(key);
+    if (e?.assumed) {
+      this.release(e);
+      this.pods.delete(key);
+    }
+  }
+
+  isAssumed(key: string): boolean {
+    return !!this.pods.get(key)?.assumed;
+  }
+
+  holds(key: string): boolean {
+    return this.pods.has(key);
+  }
+
+  private release(e: PodEntry): void {
+    const info = this.infos.get(e.node);
+    if (!info) return;
+    info.removePod(e.usage);
+    if (info.orphan && info.podCount === 0) this.infos.delete(e.node);
+  }
+}
