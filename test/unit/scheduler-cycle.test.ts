@@ -2,7 +2,7 @@
 // preemption part, as v1.32 words them), node narrowing, scoring preferences and spreading.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { SchedulerCache } from '../../src/scheduler/cache.js';
 import { numFeasibleNodesToFind, SchedulingAlgorithm } from '../../src/scheduler/cycle.js';
 import { podInfoOf } from '../../src/scheduler/framework.js';
@@ -12,7 +12,7 @@ import { QuantityParser } from '../../src/scheduler/pod-resources.js';
 interface NodeOpts {
   labels?: Record<string, string>;
   unschedulable?: boolean;
-  taints?: KObject[];
+  taints?: JsonObject[];
   cpu?: string;
   memory?: string;
   pods?: string;
@@ -27,7 +27,7 @@ function mkNode(name: string, o: NodeOpts = {}): KObject {
   };
 }
 
-function mkPod(name: string, spec: KObject = {}, meta: KObject = {}): KObject {
+function mkPod(name: string, spec: JsonObject = {}, meta: JsonObject = {}): KObject {
   return { metadata: { name, namespace: 'default', uid: `uid-${name}`, ...meta }, spec: { containers: [{ name: 'c', image: 'x' }], priority: 0, ...spec } };
 }
 
@@ -154,7 +154,7 @@ test('unschedulable results name the rejecting plugins', () => {
   const { schedule } = setup([mkNode('n1', { unschedulable: true }), mkNode('n2', { cpu: '1' })]);
   const r = schedule(mkPod('p', cpu('2')));
   assert.equal(r.kind, 'unschedulable');
-  assert.deepEqual([...(r as { plugins: Set<string> }).plugins].sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
+  assert.deepEqual([...(r as { plugins: ReadonlySet<string> }).plugins].sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
 });
 
 test('assumed pods count at once: no overcommit across consecutive decisions', () => {

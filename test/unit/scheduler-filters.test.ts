@@ -1,7 +1,7 @@
 // Filter plugins, table-driven, with upstream's exact reasons and status codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { SchedulerCache } from '../../src/scheduler/cache.js';
 import { podInfoOf, SKIP, type Plugin } from '../../src/scheduler/framework.js';
 import type { NodeInfo } from '../../src/scheduler/node-info.js';
@@ -14,7 +14,7 @@ import { QuantityParser } from '../../src/scheduler/pod-resources.js';
 
 const READY = [{ type: 'Ready', status: 'True' }];
 
-function mkNode(name: string, o: { labels?: Record<string, string>; spec?: KObject; conditions?: KObject[] } = {}): KObject {
+function mkNode(name: string, o: { labels?: Record<string, string>; spec?: JsonObject; conditions?: JsonObject[] } = {}): KObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -24,7 +24,7 @@ function mkNode(name: string, o: { labels?: Record<string, string>; spec?: KObje
   };
 }
 
-function mkPod(spec: KObject = {}, name = 'p'): KObject {
+function mkPod(spec: JsonObject = {}, name = 'p'): KObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec } };
 }
 
@@ -85,7 +85,7 @@ test('TaintToleration filter, including nodes that are not Ready', () => {
 
 test('NodeAffinity filter: nodeSelector and required terms', () => {
   const REJECT = { reasons: ["node(s) didn't match Pod's node affinity/selector"], code: UNRESOLVABLE };
-  const req = (...terms: KObject[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+  const req = (...terms: JsonObject[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
   const expr = (key: string, operator: string, values?: string[]) => ({ matchExpressions: [{ key, operator, values }] });
   const node = mkNode('n1', { labels: { disktype: 'ssd', zone: 'a', cores: '8' } });
   const cases: [string, KObject, unknown][] = [
@@ -130,7 +130,7 @@ test('NodeAffinity PreFilter narrows to pinned node names', () => {
 });
 
 test('NodePorts', () => {
-  const withPort = (hostPort: number, o: KObject = {}) => mkPod({ containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort, ...o }] }] }, `p${hostPort}${o.hostIP ?? ''}${o.protocol ?? ''}`);
+  const withPort = (hostPort: number, o: JsonObject = {}) => mkPod({ containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort, ...o }] }] }, `p${hostPort}${o.hostIP ?? ''}${o.protocol ?? ''}`);
   const REJECT = { reasons: ["node(s) didn't have free ports for the requested pod ports"], code: 'Unschedulable' };
   const cases: [string, KObject[], KObject, unknown][] = [
     ['no host ports', [withPort(8080)], mkPod(), 'skip'],

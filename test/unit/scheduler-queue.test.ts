@@ -1,11 +1,11 @@
 // The scheduling queue on a virtual clock: priority order, back-off, event hints, flush.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { SchedulingQueue } from '../../src/scheduler/queue.js';
 import { VirtualClock } from '../../src/util/clock.js';
 
-const pod = (name: string, priority = 0, spec: KObject = {}): KObject => ({ metadata: { name, namespace: 'default' }, spec: { priority, ...spec } });
+const pod = (name: string, priority = 0, spec: JsonObject = {}): KObject => ({ metadata: { name, namespace: 'default' }, spec: { priority, ...spec } });
 
 function drain(q: SchedulingQueue): string[] {
   const out: string[] = [];

@@ -2,7 +2,7 @@
 // reasons, and the LeastAllocated / BalancedAllocation scores.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { SchedulerCache } from '../../src/scheduler/cache.js';
 import { podInfoOf } from '../../src/scheduler/framework.js';
 import { balancedAllocation, balancedScore } from '../../src/scheduler/plugins/balanced-allocation.js';
@@ -10,9 +10,9 @@ import { leastRequestedScore, nodeResourcesFit } from '../../src/scheduler/plugi
 import { podRequestVector, QuantityParser } from '../../src/scheduler/pod-resources.js';
 
 const qp = new QuantityParser();
-const ctr = (requests?: Record<string, string>, extra: KObject = {}) => ({ name: 'c', image: 'x', resources: requests ? { requests } : {}, ...extra });
+const ctr = (requests?: Record<string, string>, extra: JsonObject = {}) => ({ name: 'c', image: 'x', resources: requests ? { requests } : {}, ...extra });
 
-function mkPod(spec: KObject, name = 'p'): KObject {
+function mkPod(spec: JsonObject, name = 'p'): KObject {
   return { metadata: { name, namespace: 'default', uid: name }, spec };
 }
 
@@ -21,7 +21,7 @@ function mkNode(alloc: Record<string, string>): KObject {
 }
 
 test('effective pod requests', () => {
-  const cases: [string, KObject, Record<string, number>][] = [
+  const cases: [string, JsonObject, Record<string, number>][] = [
     ['containers add up', { containers: [ctr({ cpu: '100m', memory: '64Mi' }), ctr({ cpu: '250m' })] }, { cpu: 350, memory: 64 * 2 ** 20 }],
     ['init containers: the max counts', { initContainers: [ctr({ cpu: '2' })], containers: [ctr({ cpu: '500m' })] }, { cpu: 2000 }],
     ['init smaller than containers', { initContainers: [ctr({ cpu: '100m' })], containers: [ctr({ cpu: '500m' })] }, { cpu: 500 }],
