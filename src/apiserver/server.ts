@@ -7,6 +7,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiError, apiErr } from '../api/errors.js';
 import { buildGroupVersionDocument, buildOpenApiIndex, documentHash } from '../openapi/document.js';
+import { buildSwaggerV2 } from '../openapi/swagger-v2.js';
+import { OpenApiV2Documents, serveOpenApiV2 } from '../openapi/v2-endpoint.js';
 import { MAX_BODY_BYTES } from './codec.js';
 import type { ApiServerContext } from './context.js';
 import {
@@ -74,6 +76,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export class ApiServer {
   private server?: http.Server | https.Server;
   private openapiCache = new Map<string, { text: string; hash: string }>();
+  private openapiV2?: OpenApiV2Documents;
 
   constructor(
     readonly ctx: ApiServerContext,
@@ -184,8 +187,11 @@ export class ApiServer {
         return true;
       }
       case '/openapi/v2':
-        // kubectl asks for v2 only in protobuf; a 404 makes it fall back cleanly (a JSON body would not).
-        throw apiErr.pathNotFound();
+        // kubectl 1.27/1.28 read only v2 (gnostic protobuf) for fieldValidation support and explain;
+        // later versions fetch it during client-side apply. Built on first request, then cached.
+        this.openapiV2 ??= new OpenApiV2Documents(() => buildSwaggerV2(table.groupVersions(), (g, v) => table.kindsOf(g, v)));
+        serveOpenApiV2(req, res, this.openapiV2);
+        return true;
       case '/openapi/v3':
         sendJson(res, 200, buildOpenApiIndex(table.groupVersions(), (gv) => this.openapiDoc(gv.group, gv.version).hash));
         return true;
