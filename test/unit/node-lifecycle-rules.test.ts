@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/api/types.js';
 import { VirtualClock } from '../../src/util/clock.js';
-import { evictionDeadline, taintTimeAdded } from '../../src/controllers/node-lifecycle/eviction-deadline.js';
+import { evictionDeadline, taintStart, taintTimeAdded } from '../../src/controllers/node-lifecycle/eviction-deadline.js';
 import { planNodeTaints, silentNodeConditions } from '../../src/controllers/node-lifecycle/node-health.js';
 import { NodeHealthTracker } from '../../src/controllers/node-lifecycle/node-health-tracker.js';
 import { updatePodCondition } from '../../src/controllers/node-lifecycle/pod-conditions.js';
@@ -77,6 +77,13 @@ test('evictionDeadline: untolerated now, unbounded never, else the smallest tole
   assert.deepEqual(evictionDeadline(pod([tols[0]], T0 + 100_000), [unreachable()], since), { kind: 'at', ms: T0 + 400_000 });
   // No timeAdded: the caller's first-seen time is used.
   assert.deepEqual(evictionDeadline(pod([tols[0]]), [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }], () => T0 + 7000), { kind: 'at', ms: T0 + 307_000 });
+});
+
+test('taintStart refines the whole-second timeAdded by the first sighting within that second', () => {
+  assert.equal(taintStart(T0, T0 + 400), T0 + 400);
+  assert.equal(taintStart(T0, T0 + 1000), T0, 'seen later (e.g. after a restart): timeAdded counts');
+  assert.equal(taintStart(T0, T0 - 5), T0);
+  assert.equal(taintStart(undefined, T0 + 7), T0 + 7);
 });
 
 test('silentNodeConditions: owned conditions become Unknown with the upstream reason and message', () => {

@@ -3,8 +3,8 @@
 // the pod stays for the smallest tolerationSeconds among the tolerations used, or forever when
 // none of them is bounded; tolerationSeconds <= 0 means at once.
 //
-// k8ts counts the seconds from the taint's timeAdded (or, lacking one, from when the controller
-// first saw the taint), and not earlier than the pod's creation. Upstream counts from when the
+// k8ts counts the seconds from the taint's timeAdded (see taintStart), and not earlier than the
+// pod's creation. Upstream counts from when the
 // controller processed the taint; the two agree in the normal flow, but a restarted controller
 // here does not grant every pod a new full toleration period.
 
@@ -30,6 +30,16 @@ export function evictionDeadline(pod: KObject, taints: Taint[], taintSince: (t: 
     at = Math.min(at, base + secs * 1000);
   }
   return at === Infinity ? { kind: 'never' } : { kind: 'at', ms: at };
+}
+
+/**
+ * When a taint counts from: its timeAdded, which has whole seconds only, refined by the moment
+ * this controller first saw the taint when that falls within the same second (so a short
+ * toleration is not cut by up to a second). Without timeAdded, the first sighting.
+ */
+export function taintStart(timeAddedMs: number | undefined, firstSeenMs: number): number {
+  if (timeAddedMs === undefined) return firstSeenMs;
+  return firstSeenMs >= timeAddedMs && firstSeenMs - timeAddedMs < 1000 ? firstSeenMs : timeAddedMs;
 }
 
 /** A taint's timeAdded in epoch ms, if it has a valid one. */

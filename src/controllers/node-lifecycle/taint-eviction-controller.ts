@@ -16,7 +16,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { rfc3339, type Clock } from '../../util/clock.js';
 import { podKey, podRef, podsOnNode, isNotFound, type NodeCaches } from './caches.js';
 import { DISRUPTION_TARGET, MESSAGE_DELETION_BY_TAINT_MANAGER, REASON_DELETION_BY_TAINT_MANAGER } from './constants.js';
-import { evictionDeadline, taintTimeAdded } from './eviction-deadline.js';
+import { evictionDeadline, taintStart, taintTimeAdded } from './eviction-deadline.js';
 import { podConditions, updatePodCondition } from './pod-conditions.js';
 import { noExecuteTaints, nodeTaints, taintId, type Taint } from './taints.js';
 
@@ -122,7 +122,7 @@ export class TaintEvictionController {
       this.cancel(key, pod);
       return;
     }
-    const d = evictionDeadline(pod, entry.taints, (t) => taintTimeAdded(t) ?? entry.seen.get(taintId(t)) ?? nowMs);
+    const d = evictionDeadline(pod, entry.taints, (t) => taintStart(taintTimeAdded(t), entry.seen.get(taintId(t)) ?? nowMs));
     if (d.kind === 'never') {
       this.cancel(key, pod);
       return;
