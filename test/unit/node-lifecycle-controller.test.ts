@@ -378,3 +378,37 @@ test('pod GC force-deletes pods bound to a node that does not exist, after the q
     await h.close();
   }
 });
+
+test('changing a toleration\'s tolerationSeconds reschedules the eviction; dropping the bound cancels it', async () => {
+  const h = await harness({ podGc: false });
+  try {
+    await addNode(h, 'n1');
+    await addNode(h, 'n2');
+    await addPod(h, 'web', 'n1', TOLERATE_300);
+    await h.ctrl.start();
+    await advance(h, 45_000, ['n2']);
+    await until('web eviction scheduled', async () => h.ctrl.evictions!.scheduledAt('default', 'web') === T0 + 345_000);
+
+    // Only tolerationSeconds of an existing toleration may change on a pod.
+    const setSeconds = async (secs: number | undefined) => {
+      const web = await h.pods.get('default', 'web');
+      const tolerations = web.spec.tolerations.map((t: KObject) => {
+        if (t.key !== 'node.kubernetes.io/unreachable') return t;
+        const { tolerationSeconds: _, ...rest } = t;
+        return secs === undefined ? rest : { ...rest, tolerationSeconds: secs };
+      });
+      await h.pods.update({ ...web, spec: { ...web.spec, tolerations } });
+    };
+    await setSeconds(600);
+    await until('eviction moved', async () => h.ctrl.evictions!.scheduledAt('default', 'web') === T0 + 645_000);
+    await setSeconds(undefined);
+    await until('eviction cancelled', async () => h.ctrl.evictions!.scheduledAt('default', 'web') === undefined);
+    await h.ctrl.whenIdle();
+    // As upstream, moving an eviction is a cancel and a new schedule.
+    assert.deepEqual((await eventsFor(h, 'web', 'TaintManagerEviction')).map((e) => [e.message, e.count]), [['Cancelling deletion of Pod default/web', 2]]);
+    await advance(h, 700_000, ['n2'], 20_000);
+    assert.equal((await h.pods.get('default', 'web')).metadata.deletionTimestamp, undefined);
+  } finally {
+    await h.close();
+  }
+});
