@@ -61,7 +61,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const table = new ResourceTable(opts.kinds ?? allKinds());
   const cache = new WatchCache(opts.store);
   await cache.start();
-  const objects = new ObjectStore({ store: opts.store, cache, clock, schemas: getSchema });
+  const objects = new ObjectStore({ store: opts.store, cache, clock, schemas: getSchema, garbageCollector: true });
   const ctx = new ApiServerContext(table, objects, cache, clock, getSchema);
   let ready = false;
   const server = new ApiServer(ctx, { host: opts.host, port: opts.port, tls: opts.tls, tokens: opts.tokens, ready: () => ready });
