@@ -10,6 +10,7 @@ import type { KindDef } from '../kinds/types.js';
 import { objectKey, resourcePrefix } from '../storage/store.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { rfc3339, type Clock } from '../util/clock.js';
+import { addDefaultTolerations } from '../controllers/node-lifecycle/default-tolerations.js';
 import { ObjectStore, type DeleteOptions, type DeleteResult, type WriteContext } from './object-store.js';
 import type { ResourceTable } from './resources.js';
 
@@ -42,8 +43,15 @@ export class ApiServerContext {
     this.stopped = true;
   }
 
-  /** Namespace lifecycle admission for creates. */
+  /** DefaultTolerationSeconds admission settings (`k8ts up --default-*-toleration-seconds`). */
+  tolerationSeconds = { notReadySeconds: 300, unreachableSeconds: 300 };
+
+  /** Admission for creates: namespace lifecycle, and default tolerations for pods. */
   async admitCreate(def: KindDef, namespace: string | undefined, _obj: KObject): Promise<void> {
+    if (def.group === '' && def.plural === 'pods' && _obj && typeof _obj === 'object') {
+      if (!_obj.spec || typeof _obj.spec !== 'object') _obj.spec = {};
+      addDefaultTolerations(_obj, this.tolerationSeconds);
+    }
     if (!def.namespaced || !namespace) return;
     const ns = this.cache.get(objectKey('', 'namespaces', undefined, namespace));
     if (!ns) throw apiErr.notFound('', 'namespaces', namespace);

@@ -3,6 +3,7 @@
 
 import type { KObject } from '../../src/api/types.js';
 import type { KindDef } from '../../src/kinds/types.js';
+import { addDefaultTolerations } from '../../src/controllers/node-lifecycle/default-tolerations.js';
 
 export const NOW = new Date('2024-06-01T12:00:00Z');
 
@@ -15,6 +16,8 @@ export function create(def: KindDef, obj: Partial<KObject> & Record<string, unkn
   o.metadata = o.metadata ?? {};
   if (def.namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
   o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? ago(5 * 60_000);
+  // The API server's DefaultTolerationSeconds admission runs for pods on create.
+  if (def.kind === 'Pod' && def.group === '') addDefaultTolerations(o, { notReadySeconds: 300, unreachableSeconds: 300 });
   def.defaults?.(o);
   def.prepareForCreate?.(o);
   const errs = def.validate?.(o, { namespace: o.metadata.namespace, now: NOW }) ?? [];

@@ -21,12 +21,10 @@ const BUILTIN_PRIORITY_CLASSES: Record<string, number> = {
   'system-cluster-critical': 2000000000,
 };
 
-const DEFAULT_TOLERATIONS = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-];
-
-/** The create-time admission defaults (mutating admission plugins enabled by default upstream). */
+/**
+ * The create-time admission defaults (mutating admission plugins enabled by default upstream).
+ * DefaultTolerationSeconds is applied by the API server, which knows the configured seconds.
+ */
 export function admitPod(spec: JsonObject, annotations: JsonObject): void {
   if (annotations['kubernetes.io/config.mirror'] === undefined && !str(spec.serviceAccountName)) {
     spec.serviceAccountName = 'default';
@@ -40,13 +38,6 @@ export function admitPod(spec: JsonObject, annotations: JsonObject): void {
     if (spec.priority === undefined) spec.priority = BUILTIN_PRIORITY_CLASSES[pcName];
     if (spec.preemptionPolicy === undefined) spec.preemptionPolicy = 'PreemptLowerPriority';
   }
-  const tolerations = objs(spec.tolerations);
-  const added: JsonObject[] = [];
-  for (const d of DEFAULT_TOLERATIONS) {
-    const tolerated = tolerations.some((t) => (t.key === d.key || !t.key) && (t.effect === 'NoExecute' || !t.effect));
-    if (!tolerated) added.push({ ...d });
-  }
-  if (added.length) spec.tolerations = [...(Array.isArray(spec.tolerations) ? spec.tolerations : []), ...added];
 }
 
 export function validatePod(pod: KObject): FieldError[] {
