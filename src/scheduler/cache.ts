@@ -29,8 +29,10 @@ export class SchedulerCache {
   private list: NodeInfo[] = [];
   private readonly index = new Map<string, number>();
   private readonly pods = new Map<string, PodEntry>();
-  /** Nodes carrying a zone label; zone spreading only looks at these. */
-  private readonly zoned = new Set<NodeInfo>();
+  /** Spreading group -> zone -> pods (non-terminating) on existing nodes of that zone, kept incrementally. */
+  private readonly zoneCounts = new Map<string, Map<string, number>>();
+  /** The zone each node's pods are counted under (its label when last seen). */
+  private readonly countedZone = new Map<NodeInfo, string>();
 
   constructor(private readonly qp: QuantityParser) {}
 
@@ -39,8 +41,37 @@ export class SchedulerCache {
     return this.list;
   }
 
-  zonedNodes(): ReadonlySet<NodeInfo> {
-    return this.zoned;
+  /** Pods of `group` in `zone` (0 when none). */
+  zoneCount(group: string, zone: string): number {
+    return this.zoneCounts.get(group)?.get(zone) ?? 0;
+  }
+
+  private bumpZone(group: string, zone: string, d: number): void {
+    let m = this.zoneCounts.get(group);
+    if (!m) this.zoneCounts.set(group, (m = new Map()));
+    const n = (m.get(zone) ?? 0) + d;
+    if (n > 0) m.set(zone, n);
+    else m.delete(zone);
+    if (m.size === 0) this.zoneCounts.delete(group);
+  }
+
+  /** Re-files a node's pods under its current zone label (or none, once the node is gone). */
+  private refileZone(info: NodeInfo): void {
+    const was = this.countedZone.get(info);
+    const now = info.orphan ? undefined : info.labels[LABEL_ZONE];
+    if (was === now) return;
+    for (const [g, c] of info.spreadCounts) {
+      if (was !== undefined) this.bumpZone(g, was, -c);
+      if (now !== undefined) this.bumpZone(g, now, c);
+    }
+    if (now === undefined) this.countedZone.delete(info);
+    else this.countedZone.set(info, now);
+  }
+
+  private addTo(info: NodeInfo, usage: PodUsage): void {
+    info.addPod(usage);
+    const z = this.countedZone.get(info);
+    if (z !== undefined && usage.spreadKey && !usage.terminating) this.bumpZone(usage.spreadKey, z, 1);
   }
 
   node(name: string): NodeInfo | undefined {
@@ -67,8 +98,7 @@ export class SchedulerCache {
       this.index.set(name, this.list.length);
       this.list.push(info);
     }
-    if (info.labels[LABEL_ZONE] !== undefined) this.zoned.add(info);
-    else this.zoned.delete(info);
+    this.refileZone(info);
     return change;
   }
 
@@ -85,8 +115,8 @@ export class SchedulerCache {
       }
       this.index.delete(name);
     }
-    this.zoned.delete(info);
     info.node = undefined;
+    this.refileZone(info);
     // Pods still bound to a deleted node keep their (orphan) NodeInfo until they go away.
     if (info.podCount === 0) this.infos.delete(name);
   }
@@ -117,7 +147,7 @@ export class SchedulerCache {
     const usage = this.usageOf(pod);
     if (old) this.release(old);
     this.pods.set(key, { node: nodeName, usage, assumed: false });
-    this.info(nodeName).addPod(usage);
+    this.addTo(this.info(nodeName), usage);
   }
 
   /** The pod left its node (deleted, or finished). Returns whether it was held. */
@@ -134,7 +164,7 @@ export class SchedulerCache {
     const old = this.pods.get(usage.key);
     if (old) this.release(old);
     this.pods.set(usage.key, { node: nodeName, usage, assumed: true });
-    this.info(nodeName).addPod(usage);
+    this.addTo(this.info(nodeName), usage);
   }
 
   /** The binding failed: drop the assumption unless the informer has confirmed a binding meanwhile. */
@@ -158,6 +188,8 @@ export class SchedulerCache {
     const info = this.infos.get(e.node);
     if (!info) return;
     info.removePod(e.usage);
+    const z = this.countedZone.get(info);
+    if (z !== undefined && e.usage.spreadKey && !e.usage.terminating) this.bumpZone(e.usage.spreadKey, z, -1);
     if (info.orphan && info.podCount === 0) this.infos.delete(e.node);
   }
 }

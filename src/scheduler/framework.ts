@@ -31,7 +31,8 @@ export type PreFilterOutcome = void | typeof SKIP | Status | { nodeNames: Readon
 /** What scoring plugins may read beyond the feasible nodes. */
 export interface ClusterView {
   nodes(): readonly NodeInfo[];
-  zonedNodes(): ReadonlySet<NodeInfo>;
+  /** Pods of a spreading group on the existing nodes of a zone. */
+  zoneCount(group: string, zone: string): number;
 }
 
 export interface Plugin {

@@ -80,6 +80,7 @@ export class Scheduler {
   private readonly algorithm: SchedulingAlgorithm;
   private readonly onError: (msg: string, err: unknown) => void;
   private inFlight = 0;
+  private readonly counters = { bound: 0, unschedulable: 0, bindErrors: 0 };
   private ready = false;
   private stopped = false;
   private kicked = false;
@@ -127,6 +128,11 @@ export class Scheduler {
     this.nodeInformer.stop();
     this.queue.close();
     void this.recorder.flush().finally(() => this.eventClient.close());
+  }
+
+  /** Counters since start: pods bound, failed attempts (no node fit), failed bindings; bindings in flight. */
+  stats(): { bound: number; unschedulable: number; bindErrors: number; inFlight: number; queued: number } {
+    return { ...this.counters, inFlight: this.inFlight, queued: this.queue.activeLength };
   }
 
   /** For tests: waits until the event writes issued so far are done. */
@@ -202,6 +208,7 @@ export class Scheduler {
     const usage = this.cache.usageOf(pod);
     const r = this.algorithm.schedule(podInfoOf(pod, usage));
     if (r.kind === 'unschedulable') {
+      this.counters.unschedulable++;
       this.queue.doneUnschedulable(qp.key, r.plugins);
       this.reportFailure(qp, pod, 'Unschedulable', r.message);
       return;
@@ -221,9 +228,11 @@ export class Scheduler {
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       });
       this.queue.doneBound(qp.key);
+      this.counters.bound++;
       this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     } catch (err) {
       this.cache.forget(qp.key);
+      this.counters.bindErrors++;
       if (this.stopped) return;
       if (err instanceof ApiError && (err.code === 404 || err.code === 409)) {
         // Gone, replaced, being deleted or bound by someone else: the informer will tell.

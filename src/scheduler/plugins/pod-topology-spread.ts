@@ -39,17 +39,9 @@ export const podTopologySpread: Plugin = {
     if (!group) return 'skip';
     // Zone domains are those of the feasible nodes; their counts cover every node in the zone.
     const zoneCounts = new Map<string, number>();
-    const zoned = cluster.zonedNodes();
-    if (zoned.size > 0) {
-      for (const n of feasible) {
-        const z = n.labels[LABEL_ZONE];
-        if (z !== undefined && !zoneCounts.has(z)) zoneCounts.set(z, 0);
-      }
-      for (const n of zoned) {
-        const z = n.labels[LABEL_ZONE];
-        const c = zoneCounts.get(z);
-        if (c !== undefined) zoneCounts.set(z, c + (n.spreadCounts.get(group) ?? 0));
-      }
+    for (const n of feasible) {
+      const z = n.labels[LABEL_ZONE];
+      if (z !== undefined && !zoneCounts.has(z)) zoneCounts.set(z, cluster.zoneCount(group, z));
     }
     const s: SpreadState = { group, hostWeight: topologyNormalizingWeight(feasible.length), zoneWeight: topologyNormalizingWeight(zoneCounts.size), zoneCounts };
     state.set(KEY, s);
