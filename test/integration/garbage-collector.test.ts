@@ -8,7 +8,7 @@ import type { KObject, OwnerReference } from '../../src/api/types.js';
 import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
 import { RestClient } from '../../src/client/rest-client.js';
-import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
+import { GarbageCollector, GC_RESOURCES } from '../../src/controllers/garbage-collector/index.js';
 import { ControllerManager } from '../../src/controllers/runtime/manager.js';
 import { MemoryStore } from '../../src/storage/memory/memory-store.js';
 
@@ -20,6 +20,7 @@ let replicasets: ResourceClient;
 let deployments: ResourceClient;
 let events: ResourceClient;
 let namespaces: ResourceClient;
+let gc: GarbageCollector;
 const NS = 'default';
 
 before(async () => {
@@ -30,7 +31,7 @@ before(async () => {
   deployments = new ResourceClient(client, R.deployments);
   events = new ResourceClient(client, R.events);
   namespaces = new ResourceClient(client, R.namespaces);
-  manager = new ControllerManager({ client, leaderElection: false }, [garbageCollectorFactory]);
+  manager = new ControllerManager({ client, leaderElection: false }, [(ctx) => (gc = new GarbageCollector(ctx, { resources: GC_RESOURCES }))]);
   await manager.start();
 });
 
@@ -254,4 +255,23 @@ test('kubectl delete deployment --cascade=orphan: the ReplicaSet and its pods st
   assert.deepEqual(rs.metadata.ownerReferences ?? [], []);
   // Its pods still belong to it.
   for (const p of ['a', 'b']) assert.equal((await pods.get(NS, `cascade-or-5d8f7c-${p}`)).metadata.ownerReferences?.[0]?.uid, rs.metadata.uid);
+});
+
+test('an owner of a kind the collector does not watch is looked up through discovery', async () => {
+  const templates = new ResourceClient(client, { group: '', version: 'v1', plural: 'podtemplates', namespaced: true });
+  const owner = await templates.create(NS, { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'unwatched-owner' }, template: template('unwatched') });
+  await createPod('unwatched-dep', [refTo(owner)]);
+  await templates.delete(NS, 'unwatched-owner', { propagationPolicy: 'Background' });
+  await eventually('the dependent of the deleted PodTemplate to be deleted', gone(pods, 'unwatched-dep'));
+});
+
+test('a collector that stopped (lost leadership) catches up on deletions it missed when it starts again', async () => {
+  const rs = await createReplicaSet('missed-rs');
+  await createPod('missed-rs-1', [refTo(rs, { controller: true, block: true })]);
+  await eventually('the collector to know the pod', async () => gc.graph.get((await pods.get(NS, 'missed-rs-1')).metadata.uid!) !== undefined);
+  gc.stop();
+  await replicasets.delete(NS, 'missed-rs', { propagationPolicy: 'Background' });
+  await eventually('the collector to see the owner go', async () => gc.graph.get(rs.metadata.uid!) === undefined);
+  gc.start();
+  await eventually('the pod to be deleted after the restart', gone(pods, 'missed-rs-1'));
 });
