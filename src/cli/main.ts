@@ -3,12 +3,16 @@
 import { DataDirLockedError } from './data-dir-lock.js';
 import { UsageError } from './flags.js';
 import { up } from './up.js';
+import { agent } from './agent.js';
 import { SERVER_VERSION } from '../apiserver/server.js';
 
 const HELP = `k8ts: a lightweight Kubernetes-compatible workload orchestrator
 
 Usage:
-  k8ts up [--data-dir DIR] [--port N] [--host ADDR]   start a cluster in the foreground
+  k8ts up [--data-dir DIR] [--port N] [--host ADDR] [--nodes N] [--runtime sim]
+                                                      start a cluster in the foreground
+  k8ts agent --kubeconfig FILE --name NODE [--runtime sim] [--data-dir DIR]
+                                                      run one more node agent
   k8ts version                                        print the version
 Run 'k8ts <command> --help' for a command's flags.`;
 
@@ -17,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up':
       return up(rest);
+    case 'agent':
+      return agent(rest);
     case 'version':
     case '--version':
       console.log(`k8ts ${SERVER_VERSION.gitVersion}`);

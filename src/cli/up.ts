@@ -2,7 +2,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startControlPlane } from '../apiserver/control-plane.js';
+import { parseGoDuration } from '../api/duration.js';
+import { startCluster } from './cluster.js';
 import { MemoryStore } from '../storage/memory/memory-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
@@ -16,6 +17,11 @@ export const UP_FLAGS: FlagSpec = {
   port: { type: 'number', default: 6443, help: 'HTTPS port of the API server' },
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite or memory' },
+  nodes: { type: 'number', default: 1, help: 'node agents to run in this process (0: control plane only)' },
+  runtime: { type: 'string', default: 'sim', help: 'container runtime of the nodes: sim, process or runc' },
+  'node-monitor-grace-period': { type: 'string', default: '40s', help: 'how long a node may go without renewing its Lease before it is NotReady (Go duration)' },
+  'default-unreachable-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod' },
+  'default-not-ready-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -44,8 +50,29 @@ export async function up(argv: string[]): Promise<number> {
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     // The kubeconfig exists before the API answers (port 0 picks a free port, known only after listen).
     if (port !== 0) writeKubeconfig(kubeconfig, { server: `https://${shownHost}:${port}`, caCert: pki.caCert, token });
-    const cp = await startControlPlane({ store, host, port, tls: { key: pki.serverKey, cert: pki.serverCert }, tokens: [token] });
-    const actualPort = cp.server.port;
+    const nodes = Number(flags.nodes);
+    if (!Number.isInteger(nodes) || nodes < 0) throw new UsageError(`invalid --nodes ${flags.nodes}`);
+    let graceMs: number;
+    try {
+      graceMs = parseGoDuration(String(flags['node-monitor-grace-period']));
+    } catch (e) {
+      throw new UsageError(`invalid --node-monitor-grace-period: ${(e as Error).message}`);
+    }
+    const cluster = await startCluster({
+      store,
+      host,
+      port,
+      tls: { key: pki.serverKey, cert: pki.serverCert },
+      token,
+      caCert: pki.caCert,
+      nodes,
+      runtime: String(flags.runtime),
+      dataDir,
+      nodeMonitorGracePeriodMs: graceMs,
+      defaultUnreachableTolerationSeconds: Number(flags['default-unreachable-toleration-seconds']),
+      defaultNotReadyTolerationSeconds: Number(flags['default-not-ready-toleration-seconds']),
+    });
+    const actualPort = cluster.controlPlane.server.port;
     if (port === 0) writeKubeconfig(kubeconfig, { server: `https://${shownHost}:${actualPort}`, caCert: pki.caCert, token });
     console.log(`k8ts is running at https://${shownHost}:${actualPort}; use it with: export KUBECONFIG=${kubeconfig}`);
     await new Promise<void>((resolveStop) => {
@@ -53,7 +80,7 @@ export async function up(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    await cp.stop();
+    await cluster.stop();
     return 0;
   } finally {
     await store?.close().catch(() => undefined);

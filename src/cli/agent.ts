@@ -1,0 +1,50 @@
+// `k8ts agent`: one node agent in its own process, finding the server, its CA and its
+// credentials in a kubeconfig, as a kubelet does. Runs until SIGINT/SIGTERM.
+
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RestClient } from '../client/rest-client.js';
+import { createRuntime, Kubelet } from '../kubelet/index.js';
+import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
+import { readKubeconfig } from './kubeconfig.js';
+
+export const AGENT_FLAGS: FlagSpec = {
+  kubeconfig: { type: 'string', help: 'kubeconfig with the API server, its CA and a token (required)' },
+  name: { type: 'string', help: 'the node name (required)' },
+  runtime: { type: 'string', default: 'sim', help: 'container runtime: sim, process or runc' },
+  'data-dir': { type: 'string', help: 'directory for the agent state (logs, volumes)' },
+  'pod-cidr': { type: 'string', help: 'pod IP range of this node, e.g. 10.244.9.0/24 (default: the Node spec.podCIDR)' },
+  'node-ip': { type: 'string', help: 'the node IP to report' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+export async function agent(argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, AGENT_FLAGS);
+  if (flags.help) {
+    console.log(usage('agent', AGENT_FLAGS));
+    return 0;
+  }
+  if (!flags.kubeconfig) throw new UsageError('--kubeconfig is required');
+  if (!flags.name) throw new UsageError('--name is required');
+  const kc = readKubeconfig(String(flags.kubeconfig));
+  const dataDir = flags['data-dir'] ? resolve(String(flags['data-dir'])) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const runtime = createRuntime(String(flags.runtime), { dataDir });
+  const client = new RestClient({ server: kc.server, token: kc.token, caCert: kc.caCert, userAgent: 'kubelet/v1.32.4-k8ts' });
+  const kubelet = new Kubelet({
+    client,
+    nodeName: String(flags.name),
+    runtime,
+    podCIDR: flags['pod-cidr'] ? String(flags['pod-cidr']) : undefined,
+    nodeIP: flags['node-ip'] ? String(flags['node-ip']) : undefined,
+  });
+  await kubelet.start();
+  console.log(`k8ts agent ${flags.name} is running against ${kc.server}`);
+  await new Promise<void>((r) => {
+    process.once('SIGINT', () => r());
+    process.once('SIGTERM', () => r());
+  });
+  await kubelet.stop();
+  client.close();
+  return 0;
+}

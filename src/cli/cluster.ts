@@ -1,0 +1,74 @@
+// A whole cluster in one process: API server, scheduler, controllers and N node agents. The
+// components other than the API server reach it only through the REST client over loopback,
+// exactly as they would from another machine.
+
+import { startControlPlane, type ControlPlane } from '../apiserver/control-plane.js';
+import { RestClient } from '../client/rest-client.js';
+import { NodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
+import { ControllerManager } from '../controllers/runtime/manager.js';
+import { controllerFactories } from '../controllers/registry.js';
+import { createRuntime, Kubelet } from '../kubelet/index.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import type { Store } from '../storage/store.js';
+
+export interface ClusterOptions {
+  store: Store;
+  host: string;
+  port: number;
+  tls: { key: string; cert: string };
+  token: string;
+  caCert: string;
+  nodes: number;
+  runtime: string;
+  dataDir: string;
+  nodeMonitorGracePeriodMs: number;
+  defaultUnreachableTolerationSeconds: number;
+  defaultNotReadyTolerationSeconds: number;
+}
+
+export interface RunningCluster {
+  controlPlane: ControlPlane;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function nodeName(i: number): string {
+  return `k8ts-node-${i}`;
+}
+
+export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
+  // Fail before anything starts when the runtime cannot run here.
+  const runtimes = Array.from({ length: o.nodes }, () => createRuntime(o.runtime, { dataDir: o.dataDir }));
+  const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token] });
+  cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
+  const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `https://${loopback}:${cp.server.port}`;
+  const client = (agent: string) => new RestClient({ server: url, token: o.token, caCert: o.caCert, userAgent: `${agent}/v1.32.4-k8ts` });
+  const stops: (() => Promise<void> | void)[] = [() => cp.stop()];
+  try {
+    const scheduler = new Scheduler({ client: client('kube-scheduler') });
+    await scheduler.start();
+    stops.push(() => scheduler.stop());
+    const nodeLifecycle = new NodeLifecycleController({ client: client('kube-controller-manager'), nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, podGc: {} });
+    await nodeLifecycle.start();
+    stops.push(() => nodeLifecycle.stop());
+    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true }, controllerFactories());
+    await manager.start();
+    stops.push(() => manager.stop());
+    for (let i = 1; i <= o.nodes; i++) {
+      const kubelet = new Kubelet({ client: client('kubelet'), nodeName: nodeName(i), runtime: runtimes[i - 1], controlPlane: i === 1, podCIDR: `10.244.${i}.0/24` });
+      await kubelet.start();
+      stops.push(() => kubelet.stop());
+    }
+  } catch (err) {
+    for (const s of stops.reverse()) await s();
+    throw err;
+  }
+  return {
+    controlPlane: cp,
+    url,
+    async stop() {
+      for (const s of [...stops].reverse()) await s();
+    },
+  };
+}
