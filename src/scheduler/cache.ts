@@ -126,6 +126,7 @@ export class SchedulerCache {
     const nonZero = podRequestVector(pod, this.qp, true);
     return {
       key: podKeyOf(pod),
+      uid: pod.metadata.uid,
       requests,
       nonZeroCpu: nonZero.get('cpu') ?? 0,
       nonZeroMemory: nonZero.get('memory') ?? 0,
@@ -167,10 +168,13 @@ export class SchedulerCache {
     this.addTo(this.info(nodeName), usage);
   }
 
-  /** The binding failed: drop the assumption unless the informer has confirmed a binding meanwhile. */
-  forget(key: string): void {
+  /**
+   * The binding failed: drop the assumption unless the informer has confirmed a binding meanwhile
+   * or the entry is now another pod of the same name (`uid` differs).
+   */
+  forget(key: string, uid?: string): void {
     const e = this.pods.get(key);
-    if (e?.assumed) {
+    if (e?.assumed && (uid === undefined || e.usage.uid === uid)) {
       this.release(e);
       this.pods.delete(key);
     }

@@ -9,6 +9,7 @@ import type { HostPort, ResourceAmounts, Taint } from './types.js';
 /** What one pod contributes to its node; computed once per pod version. */
 export interface PodUsage {
   key: string;
+  uid?: string;
   requests: ResourceAmounts;
   /** Requests with 100m/200Mi for containers that name none (scoring only). */
   nonZeroCpu: number;

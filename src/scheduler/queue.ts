@@ -155,16 +155,28 @@ export class SchedulingQueue {
     }
   }
 
+  /**
+   * Whether `qp` (as popped) is still the queue's entry for its key, in flight. A pod deleted and
+   * re-created under the same name while an attempt ran has a new entry the old attempt must not touch.
+   */
+  private current(qp: QueuedPod): boolean {
+    return !this.closed && this.pods.get(qp.key) === qp && qp.where === 'inflight';
+  }
+
   /** Bound: the pod leaves the queue. */
-  doneBound(key: string): void {
-    const qp = this.pods.get(key);
-    if (qp?.where === 'inflight') this.delete(key);
+  doneBound(qp: QueuedPod): void {
+    if (this.current(qp)) this.delete(qp.key);
+  }
+
+  /** The attempt found the pod gone or bound elsewhere: drop it (the informer tells the rest). */
+  doneGone(qp: QueuedPod): void {
+    if (this.current(qp)) this.delete(qp.key);
   }
 
   /** No node fits; `plugins` rejected it. */
-  doneUnschedulable(key: string, plugins: ReadonlySet<string>): void {
-    const qp = this.pods.get(key);
-    if (!qp || qp.where !== 'inflight' || this.closed) return;
+  doneUnschedulable(qp: QueuedPod, plugins: ReadonlySet<string>): void {
+    if (!this.current(qp)) return;
+    const key = qp.key;
     qp.rejectors = plugins;
     if (qp.changedInFlight || this.moveCycle !== qp.moveCycleAtPop) {
       this.toBackoff(qp);
@@ -179,9 +191,8 @@ export class SchedulingQueue {
   }
 
   /** An error (binding failed, API unreachable): retry after back-off. */
-  doneError(key: string): void {
-    const qp = this.pods.get(key);
-    if (!qp || qp.where !== 'inflight' || this.closed) return;
+  doneError(qp: QueuedPod): void {
+    if (!this.current(qp)) return;
     this.toBackoff(qp);
   }
 

@@ -194,7 +194,7 @@ export class Scheduler {
         this.scheduleOne(qp);
       } catch (err) {
         this.onError(`scheduling ${qp.key}`, err);
-        this.queue.doneError(qp.key);
+        this.queue.doneError(qp);
       }
       if (++n >= this.batchSize) {
         this.kick();
@@ -209,7 +209,7 @@ export class Scheduler {
     const r = this.algorithm.schedule(podInfoOf(pod, usage));
     if (r.kind === 'unschedulable') {
       this.counters.unschedulable++;
-      this.queue.doneUnschedulable(qp.key, r.plugins);
+      this.queue.doneUnschedulable(qp, r.plugins);
       this.reportFailure(qp, pod, 'Unschedulable', r.message);
       return;
     }
@@ -227,18 +227,18 @@ export class Scheduler {
         metadata: { name, namespace, uid },
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       });
-      this.queue.doneBound(qp.key);
+      this.queue.doneBound(qp);
       this.counters.bound++;
       this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     } catch (err) {
-      this.cache.forget(qp.key);
+      this.cache.forget(qp.key, uid);
       this.counters.bindErrors++;
       if (this.stopped) return;
       if (err instanceof ApiError && (err.code === 404 || err.code === 409)) {
         // Gone, replaced, being deleted or bound by someone else: the informer will tell.
-        this.queue.delete(qp.key);
+        this.queue.doneGone(qp);
       } else {
-        this.queue.doneError(qp.key);
+        this.queue.doneError(qp);
         this.reportFailure(qp, pod, 'SchedulerError', `binding rejected: ${(err as Error)?.message ?? String(err)}`);
       }
     } finally {

@@ -39,7 +39,7 @@ test('errors back off 1 s doubling to 10 s', () => {
   const waits: number[] = [];
   for (let i = 0; i < 6; i++) {
     assert.equal(q.pop()?.key, 'a');
-    q.doneError('a');
+    q.doneError(q.get('a')!);
     let waited = 0;
     while (q.activeLength === 0) {
       clock.advance(100);
@@ -56,8 +56,8 @@ test('unschedulable pods wait for an event that may help them, after their back-
   q.addOrUpdate(pod('cpu'), 'cpu');
   q.addOrUpdate(pod('label'), 'label');
   drain(q);
-  q.doneUnschedulable('cpu', new Set(['NodeResourcesFit']));
-  q.doneUnschedulable('label', new Set(['NodeAffinity']));
+  q.doneUnschedulable(q.get('cpu')!, new Set(['NodeResourcesFit']));
+  q.doneUnschedulable(q.get('label')!, new Set(['NodeAffinity']));
   assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 2, inflight: 0 });
   clock.advance(5000);
   q.onClusterEvent(new Set(['TaintToleration']));
@@ -65,7 +65,7 @@ test('unschedulable pods wait for an event that may help them, after their back-
   q.onClusterEvent(new Set(['NodeAffinity']));
   assert.deepEqual(drain(q), ['label']);
   // Still inside its 1 s back-off: the event parks it in backoff first.
-  q.doneUnschedulable('label', new Set(['NodeAffinity']));
+  q.doneUnschedulable(q.get('label')!, new Set(['NodeAffinity']));
   q.onClusterEvent('all');
   assert.deepEqual(drain(q), ['cpu']);
   assert.equal(q.stats().backoff, 1);
@@ -79,7 +79,7 @@ test('an event during the attempt sends a failure to back-off instead of waiting
   q.addOrUpdate(pod('a'), 'a');
   q.pop();
   q.onClusterEvent('all');
-  q.doneUnschedulable('a', new Set(['NodeResourcesFit']));
+  q.doneUnschedulable(q.get('a')!, new Set(['NodeResourcesFit']));
   assert.equal(q.stats().backoff, 1);
   clock.advance(1000);
   assert.deepEqual(drain(q), ['a']);
@@ -90,7 +90,7 @@ test('unschedulable pods are retried after maxUnschedulableMs anyway', () => {
   const q = new SchedulingQueue(clock, { maxUnschedulableMs: 30_000 });
   q.addOrUpdate(pod('a'), 'a');
   q.pop();
-  q.doneUnschedulable('a', new Set(['NodeAffinity']));
+  q.doneUnschedulable(q.get('a')!, new Set(['NodeAffinity']));
   clock.advance(25_000);
   assert.equal(q.activeLength, 0);
   clock.advance(10_000);
@@ -102,7 +102,7 @@ test('a change to the pod itself retries it; a status-only change does not', () 
   const q = new SchedulingQueue(clock);
   q.addOrUpdate(pod('a'), 'a');
   q.pop();
-  q.doneUnschedulable('a', new Set(['TaintToleration']));
+  q.doneUnschedulable(q.get('a')!, new Set(['TaintToleration']));
   q.addOrUpdate({ ...pod('a'), status: { conditions: [{ type: 'PodScheduled', status: 'False' }] } }, 'a');
   assert.equal(q.stats().unschedulable, 1);
   clock.advance(2000);
@@ -117,7 +117,20 @@ test('bound pods leave the queue', () => {
   q.addOrUpdate(pod('a'), 'a');
   assert.equal(woke, 1);
   q.pop();
-  q.doneBound('a');
+  q.doneBound(q.get('a')!);
   assert.equal(q.get('a'), undefined);
   q.close();
+});
+
+test('an attempt for a deleted pod does not touch a re-created pod of the same name', () => {
+  const q = new SchedulingQueue(new VirtualClock());
+  q.addOrUpdate(pod('a'), 'a');
+  const old = q.pop()!;
+  q.delete('a');
+  q.addOrUpdate(pod('a'), 'a');
+  q.doneUnschedulable(old, new Set(['NodeAffinity']));
+  q.doneGone(old);
+  q.doneBound(old);
+  assert.deepEqual(q.stats(), { active: 1, backoff: 0, unschedulable: 0, inflight: 0 });
+  assert.deepEqual(drain(q), ['a']);
 });
