@@ -1,0 +1,176 @@
+// The container steps of a pod sync, each given only what it needs: start an instance (back-off,
+// image, create, start, events), stop one for a reason of the agent's own (probe failure, spec
+// change), and stop one for termination within the pod's deadline. Stops are asynchronous: the
+// runtime announces exits and the pod is synced again, so a pod worker never waits out a grace
+// period and a shorter grace period (a second delete) is honoured at once.
+
+import type { JsonObject, KObject } from '../api/types.js';
+import { formatGoDuration } from '../api/duration.js';
+import type { Clock } from '../util/clock.js';
+import type { CrashBackoff } from './backoff.js';
+import type { PodEvents } from './pod-events.js';
+import type { ContainerRecord, PodRecord } from './pod-record.js';
+import { commandOf, envOf, podDescription, pullPolicyOf } from './pod-spec-helpers.js';
+import type { ProbeManager } from './probes/probe-manager.js';
+import type { ContainerStatus } from './runtime/runtime.js';
+
+/** Collects what a sync learned about when to look at the pod again. */
+export class SyncPlan {
+  wakeAt?: number;
+  mutated = false;
+
+  wake(at: number): void {
+    if (this.wakeAt === undefined || at < this.wakeAt) this.wakeAt = at;
+  }
+}
+
+export interface ContainerOpsDeps {
+  clock: Clock;
+  events: PodEvents;
+  backoff: CrashBackoff;
+  probes: ProbeManager;
+  /** Asks for a sync of the pod (a stop finished). */
+  wake(uid: string): void;
+  log(message: string): void;
+}
+
+const RETRY_MS = 10_000;
+
+export class ContainerOps {
+  constructor(private readonly d: ContainerOpsDeps) {}
+
+  /**
+   * Starts the next instance of a container, unless the last one exited within its back-off,
+   * in which case the container waits in CrashLoopBackOff until the plan's wake time.
+   */
+  async startOrBackOff(pod: KObject, rec: PodRecord, cr: ContainerRecord, spec: JsonObject, cur: ContainerStatus | undefined, plan: SyncPlan): Promise<void> {
+    const now = this.d.clock.now().getTime();
+    if (cur && cur.state === 'exited') {
+      const key = `${rec.uid}/${cr.name}`;
+      const finishedAt = cur.finishedAt?.getTime() ?? now;
+      const release = this.d.backoff.releaseAt(key, finishedAt, now);
+      if (release !== undefined) {
+        cr.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${formatGoDuration(this.d.backoff.delay(key))} restarting failed container=${cr.name} pod=${podDescription(pod)}`,
+        };
+        if (cr.backoffEventFor !== finishedAt) {
+          cr.backoffEventFor = finishedAt;
+          this.d.events.backOff(pod, cr);
+        }
+        plan.wake(release);
+        return;
+      }
+      this.d.backoff.next(key, finishedAt, now);
+    }
+    await this.start(pod, rec, cr, spec, cur, plan);
+  }
+
+  private async start(pod: KObject, rec: PodRecord, cr: ContainerRecord, spec: JsonObject, cur: ContainerStatus | undefined, plan: SyncPlan): Promise<void> {
+    const rt = rec.runtime;
+    const image = String(spec.image ?? '');
+    const policy = pullPolicyOf(spec);
+    const now = () => this.d.clock.now().getTime();
+    try {
+      let info = await rt.imageStatus(image);
+      if (!info && policy === 'Never') {
+        cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
+        this.d.events.imageNeverPull(pod, cr, image);
+        plan.wake(now() + RETRY_MS);
+        return;
+      }
+      if (!info || policy === 'Always') {
+        this.d.events.pulling(pod, cr, image);
+        const t0 = now();
+        info = await rt.pullImage(image);
+        this.d.events.pulled(pod, cr, image, now() - t0, info.size);
+      } else this.d.events.imagePresent(pod, cr, image);
+    } catch (err) {
+      const msg = errText(err);
+      cr.waiting = { reason: 'ErrImagePull', message: msg };
+      this.d.events.failed(pod, cr, msg);
+      plan.wake(now() + RETRY_MS);
+      return;
+    }
+    const attempt = cr.currentId ? cr.restartCount + 1 : cr.restartCount;
+    const { command, args } = commandOf(spec);
+    let id: string;
+    try {
+      id = await rt.createContainer(rec.sandboxId!, {
+        name: cr.name,
+        attempt,
+        image,
+        command,
+        args,
+        workingDir: typeof spec.workingDir === 'string' ? spec.workingDir : undefined,
+        env: envOf(spec),
+        labels: { 'io.kubernetes.container.name': cr.name, 'io.kubernetes.pod.name': rec.name, 'io.kubernetes.pod.namespace': rec.namespace, 'io.kubernetes.pod.uid': rec.uid },
+        logPath: `${cr.name}/${attempt}.log`,
+        tty: spec.tty === true,
+        stdin: spec.stdin === true,
+      });
+    } catch (err) {
+      const msg = errText(err);
+      cr.waiting = { reason: 'CreateContainerError', message: msg };
+      this.d.events.failed(pod, cr, msg);
+      plan.wake(now() + RETRY_MS);
+      return;
+    }
+    this.d.events.created(pod, cr);
+    try {
+      await rt.startContainer(id);
+    } catch (err) {
+      const msg = errText(err);
+      cr.waiting = { reason: 'RunContainerError', message: msg };
+      this.d.events.failed(pod, cr, msg);
+      await rt.removeContainer(id).catch(() => undefined);
+      plan.wake(now() + RETRY_MS);
+      return;
+    }
+    if (cur) {
+      // Keep one dead instance (lastState, logs --previous); older ones go.
+      if (cr.previousId && cr.previousId !== cur.id) await rt.removeContainer(cr.previousId).catch(() => undefined);
+      cr.previousId = cur.id;
+      cr.previous = cur;
+      this.d.probes.removeContainer(cur.id, rec.uid);
+    }
+    cr.currentId = id;
+    cr.restartCount = attempt;
+    cr.waiting = undefined;
+    cr.killing = undefined;
+    cr.stopping = undefined;
+    plan.mutated = true;
+  }
+
+  /** Stops a running instance for the agent's own reason; `restart` starts it again afterwards. */
+  kill(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, message: string, restart: boolean, graceSeconds: number): void {
+    this.d.events.killing(pod, cr, message);
+    cr.killing = { id: cur.id, restart };
+    this.d.probes.removeContainer(cur.id, rec.uid);
+    rec.runtime.stopContainer(cur.id, graceSeconds).then(
+      () => this.d.wake(rec.uid),
+      (err) => this.d.log(`stopping container ${cr.name} of pod ${rec.namespace}/${rec.name}: ${errText(err)}`),
+    );
+  }
+
+  /**
+   * Asks the runtime to stop an instance by `deadline` (SIGTERM now, SIGKILL at the deadline).
+   * Asking again only matters when the deadline moved earlier. Returns whether it asked.
+   */
+  requestStop(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, deadline: number): boolean {
+    if (cr.stopping?.id === cur.id && cr.stopping.deadline <= deadline) return false;
+    if (cr.stopping?.id !== cur.id && cr.killing?.id !== cur.id) this.d.events.killing(pod, cr);
+    cr.stopping = { id: cur.id, deadline };
+    const timeout = Math.max(0, Math.ceil((deadline - this.d.clock.now().getTime()) / 1000));
+    this.d.probes.removeContainer(cur.id, rec.uid);
+    rec.runtime.stopContainer(cur.id, timeout).then(
+      () => this.d.wake(rec.uid),
+      (err) => this.d.log(`stopping container ${cr.name} of pod ${rec.namespace}/${rec.name}: ${errText(err)}`),
+    );
+    return true;
+  }
+}
+
+export function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,229 @@
+// The container runtime interface the node agent talks to. It is shaped after the CRI
+// (RuntimeService + ImageService): one sandbox per pod holds the pod's network identity, the
+// pod's containers live in it, and the agent only ever asks for state, never assumes it.
+//
+// Contracts every implementation keeps (test/contract/runtime-contract.ts checks them):
+// - Ids are opaque, unique for the runtime's lifetime, and never reused.
+// - A sandbox gets an IP from the pod CIDR given to updateRuntimeConfig (unless hostNetwork);
+//   IPs are unique among live sandboxes and come back to the pool when the sandbox stops.
+// - createContainer leaves the container `created`; startContainer moves it to `running`
+//   (possibly later: a runtime may report `created` for a while, then emit `started`).
+// - stopContainer(id, t) delivers SIGTERM semantics: the container may exit on its own; after t
+//   seconds it is killed (exit code 137). Calling it again with a smaller timeout shortens the
+//   deadline. The returned promise resolves once the container has exited.
+// - Every state change the caller did not cause synchronously (an exit, a delayed start) is
+//   announced through `subscribe`, so the agent never has to poll.
+// - Operations a runtime cannot do reject with NotSupportedError; capability flags say so up front.
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+export type SandboxState = 'ready' | 'notready';
+
+export interface RuntimeCapabilities {
+  /** execSync works (exec probes, `kubectl exec` without a tty). */
+  exec: boolean;
+  /** readLogs works. */
+  logs: boolean;
+  /** Pod IPs are real and reachable from the node, so the agent may dial httpGet/tcpSocket probes. */
+  podNetwork: boolean;
+  /** hostNetwork pods are supported. */
+  hostNetwork: boolean;
+  /**
+   * The runtime answers probes itself (`probe`) because its workloads are simulated; the agent
+   * then never dials pod IPs nor runs exec probes through execSync.
+   */
+  simulatedProbes: boolean;
+}
+
+export interface RuntimeConfig {
+  /** The node's pod CIDR (spec.podCIDR), e.g. 10.244.1.0/24. */
+  podCIDR?: string;
+  /** The node's own IP (hostNetwork sandboxes report it). */
+  nodeIP?: string;
+}
+
+export interface PodSandboxConfig {
+  /** Pod identity (CRI PodSandboxMetadata). */
+  uid: string;
+  name: string;
+  namespace: string;
+  attempt: number;
+  hostname?: string;
+  hostNetwork?: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Directory for container logs (runtimes writing files use it). */
+  logDirectory?: string;
+  /** RuntimeClass handler the pod asked for ('' = default). */
+  runtimeHandler?: string;
+}
+
+export interface PodSandboxStatus {
+  id: string;
+  uid: string;
+  name: string;
+  namespace: string;
+  state: SandboxState;
+  createdAt: Date;
+  /** Pod IP (the node IP for hostNetwork sandboxes). */
+  ip?: string;
+}
+
+export interface KeyValue {
+  name: string;
+  value: string;
+}
+
+export interface ContainerConfig {
+  name: string;
+  attempt: number;
+  image: string;
+  /** Kubernetes meaning: command replaces the image entrypoint, args its cmd. */
+  command: string[];
+  args: string[];
+  workingDir?: string;
+  env: KeyValue[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Log file path relative to the sandbox log directory (CRI LogPath). */
+  logPath?: string;
+  tty?: boolean;
+  stdin?: boolean;
+}
+
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  /** Image as the runtime knows it, and its resolved reference (digest). */
+  image: string;
+  imageRef: string;
+  state: ContainerState;
+  createdAt: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  exitCode?: number;
+  signal?: number;
+  /** Completed, Error, OOMKilled, ContainerCannotRun ... (runtime's words, as CRI reports them). */
+  reason?: string;
+  message?: string;
+  logPath?: string;
+}
+
+export interface ImageInfo {
+  /** Resolved reference (repo@sha256:...), reported as containerStatuses[].imageID. */
+  ref: string;
+  size: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+}
+
+export interface LogEntry {
+  time: Date;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+  sinceTime?: Date;
+  signal?: AbortSignal;
+}
+
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+/** A probe the agent asks a simulating runtime to answer (capabilities.simulatedProbes). */
+export interface ProbeRequest {
+  kind: ProbeKind;
+  /** The container's probe from the pod spec (exec / httpGet / tcpSocket / grpc + timing). */
+  probe: Record<string, unknown>;
+  /** The pod's annotations right now (read live on every probe). */
+  annotations: Record<string, string>;
+}
+
+export interface ProbeOutcome {
+  result: 'success' | 'failure';
+  /** Text for the Unhealthy event ("HTTP probe failed with statuscode: 503"). */
+  output: string;
+}
+
+export interface SimulatedReadiness {
+  ready: boolean;
+  /** When the answer may change by itself (epoch ms); the agent re-evaluates then. */
+  recheckAt?: number;
+}
+
+export type RuntimeEvent =
+  | { type: 'ContainerStarted'; containerId: string; sandboxId: string; podUid: string }
+  | { type: 'ContainerExited'; containerId: string; sandboxId: string; podUid: string };
+
+export interface ContainerRuntime {
+  /** Short name, the prefix of container ids in pod status ("sim" gives sim://<id>). */
+  readonly type: string;
+  readonly version: string;
+  readonly capabilities: RuntimeCapabilities;
+
+  updateRuntimeConfig(config: RuntimeConfig): void;
+
+  imageStatus(image: string): Promise<ImageInfo | undefined>;
+  pullImage(image: string): Promise<ImageInfo>;
+
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined>;
+  listPodSandboxes(): Promise<PodSandboxStatus[]>;
+  /** Refreshes the sandbox's labels/annotations (the pod's metadata changed). Optional. */
+  updatePodSandbox?(id: string, update: { annotations?: Record<string, string>; labels?: Record<string, string> }): void;
+
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+  listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]>;
+
+  execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+  readLogs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+
+  /** Only when capabilities.simulatedProbes. */
+  probe?(containerId: string, req: ProbeRequest): Promise<ProbeOutcome>;
+  /**
+   * Only for simulating runtimes: readiness of a running container that has no readiness
+   * probe (the sim's annotations can delay or deny it). Absent = ready once running.
+   */
+  simulatedReadiness?(containerId: string, annotations: Record<string, string>): SimulatedReadiness;
+
+  /** Registers for asynchronous state changes; returns the unsubscribe function. */
+  subscribe(listener: (ev: RuntimeEvent) => void): () => void;
+  /** Releases timers and resources; containers stop existing for in-process runtimes. */
+  close(): Promise<void>;
+}
+
+/** Thrown for operations a runtime does not offer (see its capabilities). */
+export class NotSupportedError extends Error {
+  constructor(
+    readonly runtime: string,
+    readonly operation: string,
+  ) {
+    super(`runtime "${runtime}" does not support ${operation}`);
+    this.name = 'NotSupportedError';
+  }
+}
+
+/** Thrown when an id names no sandbox or container (CRI NotFound). */
+export class RuntimeNotFoundError extends Error {
+  constructor(
+    readonly what: 'sandbox' | 'container',
+    readonly id: string,
+  ) {
+    super(`${what} "${id}" not found`);
+    this.name = 'RuntimeNotFoundError';
+  }
+}
