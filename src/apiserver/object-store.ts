@@ -55,6 +55,12 @@ export interface ObjectStoreDeps {
 /** Keys that are not spec: changes to anything else bump metadata.generation. */
 const NON_SPEC_KEYS = new Set(['metadata', 'status', 'apiVersion', 'kind']);
 
+/** Go's omitempty: empty metadata lists and maps are not stored (nor served). */
+function dropEmptyMeta(m: KObject['metadata']): void {
+  for (const k of ['labels', 'annotations'] as const) if (m[k] && typeof m[k] === 'object' && Object.keys(m[k]!).length === 0) delete m[k];
+  for (const k of ['ownerReferences', 'finalizers', 'managedFields'] as const) if (Array.isArray(m[k]) && m[k]!.length === 0) delete m[k];
+}
+
 function specChanged(a: KObject, b: KObject): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) if (!NON_SPEC_KEYS.has(k) && !deepEqual(a[k], b[k])) return true;
@@ -65,6 +71,9 @@ function specChanged(a: KObject, b: KObject): boolean {
 function ownership(mf: KObject['metadata']['managedFields']): unknown {
   return mf?.map((e) => ({ ...e, time: undefined }));
 }
+
+/** Kinds whose dependents are orphaned when a delete names no propagation policy (legacy defaults). */
+const DEFAULT_ORPHAN = new Set(['/replicationcontrollers', 'batch/jobs']);
 
 const NAME_FNS = { subdomain: nameIsDNSSubdomain, label: nameIsDNSLabel, dns1035: nameIsDNS1035Label } as const;
 
@@ -165,6 +174,7 @@ export class ObjectStore {
     else delete m.generation;
     const generated = !m.name && !!m.generateName;
     if (generated) m.name = generateName(m.generateName!);
+    dropEmptyMeta(m);
     def.defaults?.(obj);
     def.prepareForCreate?.(obj);
     const errs = [...this.metaErrors(def, obj), ...(def.validate?.(obj, this.validationContext(m.namespace)) ?? [])];
@@ -224,8 +234,9 @@ export class ObjectStore {
     const om = old.metadata;
     // An unconditional update (no resourceVersion) applies to the stored revision.
     if (!m.resourceVersion) m.resourceVersion = String(base.modRevision);
-    m.uid = om.uid;
-    m.creationTimestamp = om.creationTimestamp;
+    // A different uid in the body is refused by validateObjectMetaUpdate ("field is immutable").
+    if (!m.uid) m.uid = om.uid;
+    if (!m.creationTimestamp) m.creationTimestamp = om.creationTimestamp;
     if (om.deletionTimestamp) m.deletionTimestamp = om.deletionTimestamp;
     else delete m.deletionTimestamp;
     if (om.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
@@ -244,6 +255,7 @@ export class ObjectStore {
       if (old.status !== undefined) obj.status = cloneJson(old.status);
       else delete obj.status;
     }
+    dropEmptyMeta(m);
     def.defaults?.(obj);
     if (mode === 'status') def.status?.prepareForUpdate?.(obj, old);
     else def.prepareForUpdate?.(obj, old);
@@ -323,10 +335,17 @@ export class ObjectStore {
       throw apiErr.invalid('', 'DeleteOptions', name, [fieldErr.invalid('gracePeriodSeconds', opts.gracePeriodSeconds, 'must be greater than or equal to 0')]);
     }
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
-    const finalizers = [...(old.metadata.finalizers ?? [])];
+    let finalizers = [...(old.metadata.finalizers ?? [])];
     if (this.deps.garbageCollector) {
-      if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-      if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      // As upstream's deletion strategy: the policy replaces any earlier GC finalizer; without a
+      // policy, an existing one stays, else the kind's default (Orphan for RC and Job) applies.
+      const hasGc = finalizers.includes('orphan') || finalizers.includes('foregroundDeletion');
+      const effective = policy ?? (hasGc ? undefined : DEFAULT_ORPHAN.has(`${def.group}/${def.plural}`) ? 'Orphan' : 'Background');
+      if (effective) {
+        finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+        if (effective === 'Foreground') finalizers.push('foregroundDeletion');
+        if (effective === 'Orphan') finalizers.push('orphan');
+      }
     }
     const grace = this.gracePeriod(def, old, opts);
     const key = this.key(def, namespace, name);

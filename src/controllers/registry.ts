@@ -1,7 +1,8 @@
 // The controllers `k8ts up` runs, in start order.
 
+import { garbageCollectorFactory } from './garbage-collector/index.js';
 import type { ControllerFactory } from './runtime/manager.js';
 
 export function controllerFactories(): ControllerFactory[] {
-  return [];
+  return [garbageCollectorFactory];
 }
