@@ -229,7 +229,7 @@ export class Scheduler {
       });
       this.queue.doneBound(qp);
       this.counters.bound++;
-      this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+      if (!this.stopped) this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     } catch (err) {
       this.cache.forget(qp.key, uid);
       this.counters.bindErrors++;
@@ -252,6 +252,7 @@ export class Scheduler {
    * and the PodScheduled condition only when it would change, as upstream's updatePod does.
    */
   private reportFailure(qp: QueuedPod, pod: KObject, reason: string, message: string): void {
+    if (this.stopped) return;
     this.recorder.event(podRef(pod), 'Warning', 'FailedScheduling', truncateEventNote(message));
     const conds: KObject[] = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
     const cur = conds.find((c) => c?.type === 'PodScheduled');
