@@ -2,8 +2,8 @@
 // server or the storage layer (design rule 9).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -13,7 +13,10 @@ function files(dir: string): string[] {
 }
 
 test('src/scheduler imports neither src/apiserver nor src/storage', () => {
-  const root = resolve(import.meta.dirname, '../../src');
+  // The sources, also when this test runs compiled from dist/: the folder holding package.json.
+  let repo = import.meta.dirname;
+  while (!existsSync(join(repo, 'package.json')) && dirname(repo) !== repo) repo = dirname(repo);
+  const root = join(repo, 'src');
   const offenders: string[] = [];
   const all = files(join(root, 'scheduler'));
   assert.ok(all.length > 5);
