@@ -128,7 +128,7 @@ function same(a: unknown, b: unknown): boolean {
 /**
  * The status part of a strategic merge patch from `base` to `next`, or undefined when nothing
  * changed. Top-level fields are replaced when they differ; the kubelet's conditions are sent
- * whole (absent reason/message as null, so stale ones are dropped) with their order.
+ * whole (a reason or message a condition lost goes as null, which drops it) with their order.
  */
 export function patchFor(base: JsonObject, next: JsonObject): JsonObject | undefined {
   const patch: JsonObject = {};
@@ -155,7 +155,13 @@ export function patchFor(base: JsonObject, next: JsonObject): JsonObject | undef
   );
   if (diff.length || orderChanged) {
     patch['$setElementOrder/conditions'] = newConds.map((c) => ({ type: c.type }));
-    patch.conditions = diff.map((c) => ({ reason: null, message: null, ...c }));
+    patch.conditions = diff.map((c) => {
+      // A reason or message the condition no longer has is deleted with null (only when it had one).
+      const old = oldConds.find((o) => o.type === c.type);
+      const out: JsonObject = { ...c };
+      for (const k of ['reason', 'message']) if (old?.[k] !== undefined && c[k] === undefined) out[k] = null;
+      return out;
+    });
     changed = true;
   }
   return changed ? patch : undefined;
