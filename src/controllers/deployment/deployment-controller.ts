@@ -21,12 +21,10 @@ import { runWorkers, WorkQueue } from '../../client/work-queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from '../shared/controller-ref.js';
-import { applyPausedCondition } from './progress.js';
-import { rolloutRecreate, type PodMap } from './recreate.js';
-import { rolloutRolling } from './rolling.js';
+import type { PodMap } from './recreate.js';
+import { syncDeployment } from './sync-deployment.js';
 import { DEPLOYMENT_GVK, DeploymentSyncer, type DeploymentEnv } from './sync.js';
 import { COMPONENT, Messages, type Deployment, type ReplicaSet } from './types.js';
-import { isScalingEvent } from './util.js';
 
 /** The manager name the controller's writes carry in managedFields. */
 const FIELD_MANAGER = 'kube-controller-manager';
@@ -254,22 +252,11 @@ export class DeploymentController implements Controller {
     }
     const rsList = await this.claimReplicaSets(cached, selector);
     try {
-      await this.syncDeployment(d, rsList);
+      await syncDeployment(this.syncer, d, rsList, () => this.podMap(rsList));
     } catch (err) {
       if (isNamespaceTerminating(err)) return;
       throw err;
     }
-  }
-
-  private async syncDeployment(d: Deployment, rsList: ReplicaSet[]): Promise<void> {
-    const s = this.syncer;
-    if (d.metadata.deletionTimestamp) return s.syncStatusOnly(d, rsList);
-    if (applyPausedCondition(d, this.clock.now())) await s.writeStatus(d);
-    if (d.spec.paused) return s.sync(d, rsList);
-    const { newRS, oldRSs } = await s.getAllReplicaSetsAndSyncRevision(d, rsList, false);
-    if (isScalingEvent(d, newRS, oldRSs)) return s.sync(d, rsList);
-    if (d.spec.strategy?.type === 'Recreate') return rolloutRecreate(s, d, rsList, this.podMap(rsList));
-    return rolloutRolling(s, d, rsList);
   }
 }
 
