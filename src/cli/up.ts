@@ -19,7 +19,7 @@ export const UP_FLAGS: FlagSpec = {
   storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite or memory' },
   nodes: { type: 'number', default: 1, help: 'node agents to run in this process (0: control plane only)' },
   runtime: { type: 'string', default: 'sim', help: 'container runtime of the nodes: sim, process or runc' },
-  'node-monitor-grace-period': { type: 'string', default: '40s', help: 'how long a node may go without renewing its Lease before it is NotReady (Go duration)' },
+  'node-monitor-grace-period': { type: 'string', default: '40s', help: 'how long a node may go without renewing its Lease (every 10 s) before it is NotReady (Go duration)' },
   'default-unreachable-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod' },
   'default-not-ready-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod' },
   help: { type: 'boolean', help: 'show this help' },

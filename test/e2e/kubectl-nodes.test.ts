@@ -135,7 +135,7 @@ describe('nodes, scheduling and pod lifecycle', () => {
 
 describe('a separate k8ts agent that dies', () => {
   test('SIGKILL of the agent makes its node NotReady and its pods are evicted', async () => {
-    const c = await startCluster({ args: ['--nodes', '1', '--node-monitor-grace-period', '3s', '--default-unreachable-toleration-seconds', '2'] });
+    const c = await startCluster({ args: ['--nodes', '1', '--node-monitor-grace-period', '15s', '--default-unreachable-toleration-seconds', '2'] });
     const agent = spawn(process.execPath, [K8TS_BIN, 'agent', '--kubeconfig', c.kubeconfig, '--name', 'worker-1', '--data-dir', join(c.dataDir, 'worker-1')], { stdio: 'ignore' });
     try {
       await eventually(() => /^worker-1\s+Ready\s/m.test(ok(c.kubectl(['get', 'nodes', '--no-headers']))), 'worker-1 Ready');
@@ -143,8 +143,11 @@ describe('a separate k8ts agent that dies', () => {
       await eventually(() => podPhase(c, 'on-worker') === 'Running', 'pod Running on worker-1');
       agent.kill('SIGKILL');
       await eventually(() => /^worker-1\s+NotReady\s/m.test(ok(c.kubectl(['get', 'nodes', '--no-headers']))), 'worker-1 NotReady', 60_000);
-      const node = json(c, ['get', 'node', 'worker-1']);
-      assert.ok(node.spec.taints.some((t: { key: string; effect: string }) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'));
+      await eventually(
+        () => (json(c, ['get', 'node', 'worker-1']).spec.taints ?? []).some((t: { key: string; effect: string }) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'),
+        'the unreachable NoExecute taint',
+        60_000,
+      );
       await eventually(() => {
         const pod = json(c, ['get', 'pod', 'on-worker']);
         return pod.metadata.deletionTimestamp && pod.status.conditions.some((x: { type: string }) => x.type === 'DisruptionTarget');
