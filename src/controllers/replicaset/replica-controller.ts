@@ -47,7 +47,7 @@ const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404
 
 export class ReplicaController implements Controller {
   readonly name: string;
-  readonly queue: WorkQueue;
+  queue: WorkQueue;
   readonly expectations: UidTrackingExpectations;
   private readonly owners: Informer;
   private readonly pods: Informer;
@@ -58,6 +58,7 @@ export class ReplicaController implements Controller {
   /** Parsed selectors by owner uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
   private workers?: Promise<void>;
+  private halted = false;
 
   constructor(
     ctx: ControllerContext,
@@ -97,12 +98,20 @@ export class ReplicaController implements Controller {
   }
 
   start(): void {
+    if (this.halted) {
+      // Leadership came back after a stop: a shut-down queue cannot be reused, and the events
+      // seen meanwhile were dropped, so start over from the cache (level-triggered).
+      this.halted = false;
+      this.queue = new WorkQueue(this.clock);
+      for (const o of this.owners.store.list()) this.queue.add(objectKeyOf(o));
+    }
     this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
       console.error(`${this.kind.component}: sync ${key}: ${(err as Error)?.message ?? err}`);
     });
   }
 
   stop(): void {
+    this.halted = true;
     this.queue.shutDown();
   }
 
