@@ -1,8 +1,9 @@
 // The controllers `k8ts up` runs, in start order.
 
 import { garbageCollectorFactory } from './garbage-collector/index.js';
+import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset/index.js';
 import type { ControllerFactory } from './runtime/manager.js';
 
 export function controllerFactories(): ControllerFactory[] {
-  return [garbageCollectorFactory];
+  return [garbageCollectorFactory, replicaSetControllerFactory, replicationControllerFactory];
 }

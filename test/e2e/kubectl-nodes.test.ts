@@ -128,8 +128,16 @@ describe('nodes, scheduling and pod lifecycle', () => {
   });
 
   test('deleting a running pod shows Terminating, then it is gone', async () => {
-    ok(c.kubectl(['delete', 'pod', 'web', '--wait=true']));
-    assert.equal(c.kubectl(['get', 'pod', 'web']).code, 1);
+    ok(c.kubectl(['run', 'to-delete', '--image', 'busybox', '--command', '--', 'sleep', '3600']));
+    await eventually(() => podPhase(c, 'to-delete') === 'Running', 'to-delete Running');
+    const watch = c.kubectlStream(['get', 'pod', 'to-delete', '--watch']);
+    try {
+      assert.equal(ok(c.kubectl(['delete', 'pod', 'to-delete', '--wait=true'])).trim(), 'pod "to-delete" deleted');
+      assert.equal(c.kubectl(['get', 'pod', 'to-delete']).code, 1);
+      await eventually(() => /Terminating/.test(watch.output()), 'a Terminating row in the watch');
+    } finally {
+      await watch.stop();
+    }
   });
 });
 
