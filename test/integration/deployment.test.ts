@@ -130,7 +130,7 @@ async function scalingEvents(d: KObject): Promise<string[]> {
   const list = await events.list(NS);
   return list.items
     .filter((e) => e.involvedObject?.uid === d.metadata.uid && e.reason === 'ScalingReplicaSet')
-    .sort((a, b) => (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? -1 : a.metadata.name! < b.metadata.name! ? -1 : 1))
+    .sort((a, b) => ((a.metadata.creationTimestamp ?? '') < (b.metadata.creationTimestamp ?? '') ? -1 : a.metadata.name! < b.metadata.name! ? -1 : 1))
     .map((e) => e.message);
 }
 
@@ -154,7 +154,7 @@ async function undo(name: string, toRevision?: number): Promise<void> {
     ? rss.find((rs) => Number(rs.metadata.annotations?.[REVISION]) === toRevision)!
     : rss.filter((rs) => Number(rs.metadata.annotations?.[REVISION]) < current).at(-1)!;
   const template = structuredClone(target.spec.template);
-  delete template.metadata.labels['pod-template-hash'];
+  delete template.metadata.labels!['pod-template-hash'];
   const skip = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION, 'deployment.kubernetes.io/revision-history', 'deployment.kubernetes.io/desired-replicas', 'deployment.kubernetes.io/max-replicas', 'deprecated.deployment.rollback.to']);
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (skip.has(k)) annotations[k] = v as string;
@@ -173,19 +173,19 @@ test('a Deployment reaches 3/3 available through one ReplicaSet <name>-<hash>, t
     { replicas: 3, updated: 3, ready: 3, available: 3, observed: 1 },
   );
   const [rs1] = await ownedReplicaSets(d1);
-  const hash1 = rs1.metadata.labels['pod-template-hash'];
+  const hash1 = rs1.metadata.labels!['pod-template-hash'];
   assert.equal(rs1.metadata.name, `web-${hash1}`);
   assert.deepEqual(rs1.spec.selector.matchLabels, { app: 'web', 'pod-template-hash': hash1 });
-  assert.equal(rs1.metadata.annotations[REVISION], '1');
-  assert.equal(rs1.metadata.annotations[CHANGE_CAUSE], 'kubectl apply --filename=web.yaml --record=true');
-  assert.equal(rs1.metadata.annotations['deployment.kubernetes.io/desired-replicas'], '3');
-  assert.equal(rs1.metadata.annotations['deployment.kubernetes.io/max-replicas'], '4');
+  assert.equal(rs1.metadata.annotations![REVISION], '1');
+  assert.equal(rs1.metadata.annotations![CHANGE_CAUSE], 'kubectl apply --filename=web.yaml --record=true');
+  assert.equal(rs1.metadata.annotations!['deployment.kubernetes.io/desired-replicas'], '3');
+  assert.equal(rs1.metadata.annotations!['deployment.kubernetes.io/max-replicas'], '4');
   assert.deepEqual(rs1.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true }]);
   const ps = (await pods.list(NS, { labelSelector: 'app=web' })).items;
   assert.equal(ps.length, 3);
   for (const p of ps) {
     assert.match(p.metadata.name!, new RegExp(`^web-${hash1}-[a-z0-9]{5}$`));
-    assert.equal(p.metadata.labels['pod-template-hash'], hash1);
+    assert.equal(p.metadata.labels!['pod-template-hash'], hash1);
   }
   assert.deepEqual(
     (d1.status.conditions as KObject[]).map((c) => [c.type, c.status, c.reason, c.message]),
@@ -208,8 +208,8 @@ test('a Deployment reaches 3/3 available through one ReplicaSet <name>-<hash>, t
   const [old1, rs2] = await ownedReplicaSets(d2);
   assert.equal(old1.metadata.name, rs1.metadata.name);
   assert.equal(old1.spec.replicas, 0);
-  assert.equal(rs2.metadata.annotations[REVISION], '2');
-  assert.equal(rs2.metadata.annotations[CHANGE_CAUSE], 'kubectl set image deployment/web nginx=nginx:1.17 --record=true');
+  assert.equal(rs2.metadata.annotations![REVISION], '2');
+  assert.equal(rs2.metadata.annotations![CHANGE_CAUSE], 'kubectl set image deployment/web nginx=nginx:1.17 --record=true');
   assert.equal(rs2.spec.template.spec.containers[0].image, 'nginx:1.17');
   assert.equal(rs2.spec.replicas, 3);
   const live = (await pods.list(NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -219,7 +219,7 @@ test('a Deployment reaches 3/3 available through one ReplicaSet <name>-<hash>, t
   });
   assert.ok(live.length >= 3);
   const msgs = await scalingEvents(d2);
-  const hash2 = rs2.metadata.labels['pod-template-hash'];
+  const hash2 = rs2.metadata.labels!['pod-template-hash'];
   assert.ok(msgs.includes(`Scaled up replica set web-${hash2} from 0 to 1`), msgs.join('\n'));
   assert.ok(msgs.includes(`Scaled down replica set web-${hash1} from 1 to 0`), msgs.join('\n'));
 
@@ -229,16 +229,16 @@ test('a Deployment reaches 3/3 available through one ReplicaSet <name>-<hash>, t
   const rss = await ownedReplicaSets(d3);
   assert.equal(rss.length, 2, 'no new ReplicaSet for a template that has one');
   const reused = rss.find((rs) => rs.metadata.name === rs1.metadata.name)!;
-  assert.equal(reused.metadata.annotations[REVISION], '3');
-  assert.equal(reused.metadata.annotations['deployment.kubernetes.io/revision-history'], '1');
+  assert.equal(reused.metadata.annotations![REVISION], '3');
+  assert.equal(reused.metadata.annotations!['deployment.kubernetes.io/revision-history'], '1');
   assert.equal(reused.spec.replicas, 3);
-  assert.equal(d3.metadata.annotations[CHANGE_CAUSE], 'kubectl apply --filename=web.yaml --record=true', 'undo brings the change-cause back');
-  assert.equal(d3.metadata.annotations[REVISION], '3');
+  assert.equal(d3.metadata.annotations![CHANGE_CAUSE], 'kubectl apply --filename=web.yaml --record=true', 'undo brings the change-cause back');
+  assert.equal(d3.metadata.annotations![REVISION], '3');
 
   // undo --to-revision 2
   await undo('web', 2);
   const d4 = await rolledOut('web');
-  assert.equal((await ownedReplicaSets(d4)).find((rs) => rs.metadata.name === rs2.metadata.name)!.metadata.annotations[REVISION], '4');
+  assert.equal((await ownedReplicaSets(d4)).find((rs) => rs.metadata.name === rs2.metadata.name)!.metadata.annotations![REVISION], '4');
 
   // kubectl delete deployment web: its ReplicaSets and pods go too (garbage collector).
   await deployments.delete(NS, 'web');
@@ -286,8 +286,8 @@ test('pause: a template change makes no ReplicaSet while scaling still applies; 
   const restarted = await rolledOut('paused');
   const after = await ownedReplicaSets(restarted);
   assert.equal(after.length, 3);
-  assert.equal(after[2].metadata.annotations[REVISION], '3');
-  assert.equal(after[2].spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'], '2026-01-01T00:00:00Z');
+  assert.equal(after[2].metadata.annotations![REVISION], '3');
+  assert.equal(after[2].spec.template.metadata.annotations!['kubectl.kubernetes.io/restartedAt'], '2026-01-01T00:00:00Z');
   await deployments.delete(NS, 'paused');
 });
 
@@ -317,7 +317,7 @@ test('Recreate: every old pod is gone before the first new pod is created', asyn
     assert.equal(old.metadata.name, rs1.metadata.name);
     assert.equal(old.spec.replicas, 0);
     assert.equal(rs2.spec.replicas, 3);
-    assert.equal(rs2.metadata.annotations['deployment.kubernetes.io/max-replicas'], '3');
+    assert.equal(rs2.metadata.annotations!['deployment.kubernetes.io/max-replicas'], '3');
     const msgs = await scalingEvents(d1);
     assert.deepEqual(msgs.slice(-2), [`Scaled down replica set ${rs1.metadata.name} from 3 to 0`, `Scaled up replica set ${rs2.metadata.name} from 0 to 3`]);
   } finally {
@@ -373,7 +373,7 @@ test('revisionHistoryLimit keeps only that many old ReplicaSets', async () => {
   const d = await deployments.get(NS, 'history');
   const revs = await eventually('old revisions cleaned up', async () => {
     const rss = await ownedReplicaSets(d);
-    return rss.length === 2 && rss.map((rs) => rs.metadata.annotations[REVISION]);
+    return rss.length === 2 && rss.map((rs) => rs.metadata.annotations![REVISION]);
   });
   assert.deepEqual(revs, ['3', '4']);
   await deployments.delete(NS, 'history');
