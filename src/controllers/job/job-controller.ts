@@ -43,8 +43,8 @@ export interface JobControllerOptions {
 
 export class JobController implements Controller {
   readonly name = 'job';
-  readonly queue: WorkQueue;
-  readonly orphanQueue: WorkQueue;
+  queue: WorkQueue;
+  orphanQueue: WorkQueue;
   readonly expectations: ControllerExpectations;
   readonly finalizerExpectations = new FinalizerExpectations();
   readonly backoff = new BackoffStore();
@@ -59,14 +59,14 @@ export class JobController implements Controller {
   /** Parsed selectors by Job uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
   private workers?: Promise<void>;
+  private halted = false;
 
   constructor(ctx: ControllerContext, opts: JobControllerOptions = {}) {
     this.clock = ctx.clock;
     this.batchMs = opts.batchPeriodMs ?? SYNC_BATCH_PERIOD_MS;
     this.workerCount = opts.workers ?? WORKERS;
-    const limiter = { baseDelayMs: API_BACKOFF_MS, maxDelayMs: MAX_API_BACKOFF_MS, qps: 1e9, burst: 1e9 };
-    this.queue = new WorkQueue(ctx.clock, limiter);
-    this.orphanQueue = new WorkQueue(ctx.clock, limiter);
+    this.queue = this.newQueue();
+    this.orphanQueue = this.newQueue();
     this.expectations = new ControllerExpectations(ctx.clock);
     this.jobs = ctx.informers.for<Job>(R.jobs);
     this.pods = ctx.informers.for(R.pods);
@@ -104,7 +104,23 @@ export class JobController implements Controller {
     });
   }
 
+  /** The job queue's rate limiter: per-key exponential back-off only (DefaultJobApiBackOff..MaxJobApiBackOff). */
+  private newQueue(): WorkQueue {
+    return new WorkQueue(this.clock, { baseDelayMs: API_BACKOFF_MS, maxDelayMs: MAX_API_BACKOFF_MS, qps: 1e9, burst: 1e9 });
+  }
+
   start(): void {
+    if (this.halted) {
+      // Leadership came back after a stop: shut-down queues cannot be reused and the events seen
+      // meanwhile were dropped, so start over from the cache (level-triggered).
+      this.halted = false;
+      this.queue = this.newQueue();
+      this.orphanQueue = this.newQueue();
+      for (const j of this.jobs.store.list()) {
+        this.queue.add(objectKeyOf(j));
+        if (isJobFinished(j)) this.cleanupPodFinalizers(j);
+      }
+    }
     const log = (what: string) => (key: string, err: unknown) => console.error(`${COMPONENT}: ${what} ${key}: ${(err as Error)?.message ?? err}`);
     this.workers = Promise.all([
       runWorkers(this.queue, this.workerCount, (key) => this.sync(key), log('syncing job')),
@@ -113,6 +129,7 @@ export class JobController implements Controller {
   }
 
   stop(): void {
+    this.halted = true;
     this.queue.shutDown();
     this.orphanQueue.shutDown();
   }

@@ -48,11 +48,12 @@ export function ttlRemainingMs(job: KObject, now: Date): number {
 
 export class TtlAfterFinishedController implements Controller {
   readonly name = 'ttl-after-finished';
-  readonly queue: WorkQueue;
+  queue: WorkQueue;
   private readonly jobs: Informer;
   private readonly jobClient: ResourceClient;
   private readonly clock: Clock;
   private workers?: Promise<void>;
+  private halted = false;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
@@ -69,12 +70,19 @@ export class TtlAfterFinishedController implements Controller {
   }
 
   start(): void {
+    if (this.halted) {
+      // Restarted after a leadership loss: a fresh queue, refilled from the cache.
+      this.halted = false;
+      this.queue = new WorkQueue(this.clock);
+      for (const j of this.jobs.store.list()) if (!j.metadata.deletionTimestamp && needsCleanup(j)) this.queue.add(objectKeyOf(j));
+    }
     this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
       console.error(`ttl-after-finished-controller: cleaning up Job ${key}: ${(err as Error)?.message ?? err}`);
     });
   }
 
   stop(): void {
+    this.halted = true;
     this.queue.shutDown();
   }
 
