@@ -127,11 +127,11 @@ export class CronJobSyncer {
 
   constructor(private readonly env: CronJobSyncEnv) {}
 
-  /** Parses `spec` (cached); throws CronParseError. */
+  /** Parses `spec` (cached, with memoized next times); throws CronParseError. */
   parse(spec: string): CronSchedule {
     let s = this.schedules.get(spec);
     if (!s) {
-      s = parseCronSchedule(spec);
+      s = new MemoSchedule(parseCronSchedule(spec));
       if (this.schedules.size > 10_000) this.schedules.clear();
       this.schedules.set(spec, s);
     }
@@ -338,6 +338,33 @@ export class CronJobSyncer {
     cj.status!.lastScheduleTime = rfc3339(new Date(scheduled));
     updateStatus = true;
     return { requeueAfterMs: requeue(), updateStatus };
+  }
+}
+
+/**
+ * A schedule whose next() answers are remembered: every sync asks for the times after
+ * lastScheduleTime (or creation) again until the next run, and robfig's Next only depends on the
+ * whole second it starts from.
+ */
+class MemoSchedule implements CronSchedule {
+  private readonly memo = new Map<number, number | null>();
+
+  constructor(private readonly inner: CronSchedule) {}
+
+  get location(): string | undefined {
+    return this.inner.location;
+  }
+
+  next(after: Date, timeZone?: string): Date | null {
+    if (timeZone !== undefined) return this.inner.next(after, timeZone);
+    const key = Math.floor(after.getTime() / 1000);
+    let v = this.memo.get(key);
+    if (v === undefined) {
+      v = this.inner.next(after)?.getTime() ?? null;
+      if (this.memo.size >= 256) this.memo.clear();
+      this.memo.set(key, v);
+    }
+    return v === null ? null : new Date(v);
   }
 }
 
