@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
 import { daemonSetControllerFactory } from '../../src/controllers/daemonset/index.js';
 import { SIM_READY_DELAY } from '../../src/kubelet/index.js';
@@ -21,11 +21,11 @@ before(async () => {
 
 after(() => c.stop());
 
-function daemonSet(name: string, opts: { image?: string; strategy?: KObject; nodeSelector?: Record<string, string>; tolerations?: KObject[]; annotations?: Record<string, string> } = {}): KObject {
-  const podSpec: KObject = { containers: [{ name: 'agent', image: opts.image ?? 'fluentd:1.0' }] };
+function daemonSet(name: string, opts: { image?: string; strategy?: JsonObject; nodeSelector?: Record<string, string>; tolerations?: JsonObject[]; annotations?: Record<string, string> } = {}): KObject {
+  const podSpec: JsonObject = { containers: [{ name: 'agent', image: opts.image ?? 'fluentd:1.0' }] };
   if (opts.nodeSelector) podSpec.nodeSelector = opts.nodeSelector;
   if (opts.tolerations) podSpec.tolerations = opts.tolerations;
-  const spec: KObject = { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name }, annotations: opts.annotations }, spec: podSpec } };
+  const spec: JsonObject = { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name }, annotations: opts.annotations }, spec: podSpec } };
   if (opts.strategy) spec.updateStrategy = opts.strategy;
   return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: NS }, spec };
 }
@@ -121,7 +121,7 @@ test('DaemonSet: a pod on every node, pinned by node affinity and bound by the s
     assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: ds.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     // The controller pins, the scheduler binds.
     assert.deepEqual(p.spec.affinity, { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [p.spec.nodeName] }] }] } } });
-    const tolerations = p.spec.tolerations.map((t: KObject) => `${t.key}:${t.effect}:${t.operator}:${t.tolerationSeconds ?? '-'}`);
+    const tolerations = p.spec.tolerations.map((t: JsonObject) => `${t.key}:${t.effect}:${t.operator}:${t.tolerationSeconds ?? '-'}`);
     assert.deepEqual(tolerations, [
       'node.kubernetes.io/not-ready:NoExecute:Exists:-',
       'node.kubernetes.io/unreachable:NoExecute:Exists:-',
@@ -212,11 +212,11 @@ test('DaemonSet: RollingUpdate (maxUnavailable 1) replaces one node at a time; h
   const second = await waitRolledOut('roll', nodes);
   const seen = tracker.stop();
   assert.ok(second.pods.every((p) => imageOf(p) === 'fluentd:2.0' && hashOf(p) !== oldHash));
-  assert.ok(second.pods.every((p) => p.metadata.labels['pod-template-generation'] === '2'));
+  assert.ok(second.pods.every((p) => p.metadata.labels?.['pod-template-generation'] === '2'));
   assert.equal(seen.maxUnavailable, 1, 'never more than maxUnavailable nodes without an available pod');
   assert.equal(seen.maxPerNode, 1, 'no surge');
   const revs = await c.revisionsOf(ds);
-  assert.deepEqual(revs.map((r) => [r.revision, r.metadata.labels['controller-revision-hash']]), [
+  assert.deepEqual(revs.map((r) => [r.revision, r.metadata.labels?.['controller-revision-hash']]), [
     [1, oldHash],
     [2, hashOf(second.pods[0])],
   ]);
@@ -251,7 +251,7 @@ test('DaemonSet: OnDelete updates a pod only when it is deleted; rollout undo pa
 
   const victim = first.pods.find((p) => p.spec.nodeName === 'node-2')!;
   await c.pods.delete(NS, victim.metadata.name!);
-  const mixed = await eventually('node-2 runs the new template', async () => {
+  const mixed = await eventually<{ ps: KObject[]; cur: KObject }>('node-2 runs the new template', async () => {
     const ps = await c.ownedPods(ds);
     const onNode2 = ps.filter((p) => p.spec.nodeName === 'node-2');
     const cur = await daemonsets.get(NS, 'manual');
