@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../src/api/types.js';
 import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
-import { RestClient } from '../../src/client/rest-client.js';
+import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
 import { deploymentControllerFactory } from '../../src/controllers/deployment/index.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { replicaSetControllerFactory } from '../../src/controllers/replicaset/index.js';
@@ -18,9 +18,39 @@ import { createRuntime, Kubelet } from '../../src/kubelet/index.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStore } from '../../src/storage/memory/memory-store.js';
 
+/**
+ * The controllers' client, whose ReplicaSet watch events arrive `rsWatchDelayMs` late (in order),
+ * as from a busy or distant API server: the controller then often syncs before its own writes
+ * are in its cache.
+ */
+class ControllerClient extends RestClient {
+  rsWatchDelayMs = 0;
+  private delayed: { due: number; deliver: () => void }[] = [];
+  private pump?: NodeJS.Timeout;
+
+  override watch<T = KObject>(path: string, query: RequestOptions['query'], onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+    if (!path.endsWith('/replicasets')) return super.watch(path, query, onEvent);
+    return super.watch<T>(path, query, (ev) => {
+      if (this.rsWatchDelayMs === 0 && this.delayed.length === 0) return onEvent(ev);
+      this.delayed.push({ due: Date.now() + this.rsWatchDelayMs, deliver: () => onEvent(ev) });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.pump || this.delayed.length === 0) return;
+    this.pump = setTimeout(() => {
+      this.pump = undefined;
+      const now = Date.now();
+      while (this.delayed.length && this.delayed[0].due <= now) this.delayed.shift()!.deliver();
+      this.schedule();
+    }, Math.max(0, this.delayed[0].due - Date.now()));
+  }
+}
+
 let cp: ControlPlane;
 let client: RestClient;
-let controllerClient: RestClient;
+let controllerClient: ControllerClient;
 let manager: ControllerManager;
 let scheduler: Scheduler;
 const kubelets: Kubelet[] = [];
@@ -36,7 +66,7 @@ before(async () => {
   cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
   const server = `http://127.0.0.1:${cp.server.port}`;
   client = new RestClient({ server });
-  controllerClient = new RestClient({ server });
+  controllerClient = new ControllerClient({ server });
   deployments = new ResourceClient(client, R.deployments);
   replicasets = new ResourceClient(client, R.replicasets);
   pods = new ResourceClient(client, R.pods);
@@ -219,6 +249,8 @@ test('a Deployment reaches 3/3 available through one ReplicaSet <name>-<hash>, t
   });
   assert.ok(live.length >= 3);
   const msgs = await scalingEvents(d2);
+  const repeated = (await events.list(NS)).items.filter((e) => e.involvedObject?.uid === created.metadata.uid && e.reason === 'ScalingReplicaSet' && e.count !== 1);
+  assert.deepEqual(repeated.map((e) => `${e.message} x${e.count}`), [], 'each scaling step is done (and reported) once');
   const hash2 = rs2.metadata.labels!['pod-template-hash'];
   assert.ok(msgs.includes(`Scaled up replica set web-${hash2} from 0 to 1`), msgs.join('\n'));
   assert.ok(msgs.includes(`Scaled down replica set web-${hash1} from 1 to 0`), msgs.join('\n'));
@@ -377,4 +409,32 @@ test('revisionHistoryLimit keeps only that many old ReplicaSets', async () => {
   });
   assert.deepEqual(revs, ['3', '4']);
   await deployments.delete(NS, 'history');
+});
+
+test('a slow ReplicaSet watch: the controller acts on its own writes, never repeating a step or recreating a ReplicaSet', async () => {
+  controllerClient.rsWatchDelayMs = 400;
+  try {
+    const created = await deployments.create(NS, deployment('slow', { replicas: 4 }));
+    await rolledOut('slow');
+    await setImage('slow', 'nginx:1.17');
+    const d = await rolledOut('slow');
+    const rss = await ownedReplicaSets(d);
+    assert.deepEqual(
+      rss.map((rs) => [rs.metadata.annotations![REVISION], rs.spec.replicas]),
+      [
+        ['1', 0],
+        ['2', 4],
+      ],
+    );
+    assert.equal(d.status.collisionCount, undefined, 'our own ReplicaSet is not mistaken for a hash collision');
+    const evs = (await events.list(NS)).items.filter((e) => e.involvedObject?.uid === created.metadata.uid && e.reason === 'ScalingReplicaSet');
+    assert.deepEqual(evs.filter((e) => e.count !== 1).map((e) => `${e.message} x${e.count}`), []);
+    // Every step is reported once: up to 4 in total for the new one, down to 0 for the old one.
+    const msgs = evs.map((e) => e.message);
+    assert.ok(msgs.some((m) => /^Scaled up replica set slow-\S+ from \d+ to 4$/.test(m) && m.includes(rss[1].metadata.name!)), msgs.join('\n'));
+    assert.ok(msgs.some((m) => m.includes(rss[0].metadata.name!) && / to 0$/.test(m)), msgs.join('\n'));
+  } finally {
+    controllerClient.rsWatchDelayMs = 0;
+  }
+  await deployments.delete(NS, 'slow');
 });

@@ -24,6 +24,7 @@ import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from 
 import type { PodMap } from './recreate.js';
 import { syncDeployment } from './sync-deployment.js';
 import { DEPLOYMENT_GVK, DeploymentSyncer, type DeploymentEnv } from './sync.js';
+import { RecentWrites } from './recent-writes.js';
 import { COMPONENT, Messages, type Deployment, type ReplicaSet } from './types.js';
 
 /** The manager name the controller's writes carry in managedFields. */
@@ -50,6 +51,9 @@ export class DeploymentController implements Controller {
   private readonly syncer: DeploymentSyncer;
   /** Parsed selectors by Deployment uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
+  /** Our own writes the informers have not delivered yet (read-your-writes). */
+  private readonly rsWrites: RecentWrites<ReplicaSet>;
+  private readonly deploymentWrites: RecentWrites<Deployment>;
   private workers?: Promise<void>;
 
   constructor(ctx: ControllerContext) {
@@ -61,20 +65,26 @@ export class DeploymentController implements Controller {
     this.deploymentClient = new ResourceClient<Deployment>(ctx.client, R.deployments);
     this.rsClient = new ResourceClient<ReplicaSet>(ctx.client, R.replicasets);
     this.recorder = ctx.recorder(COMPONENT);
+    this.rsWrites = new RecentWrites<ReplicaSet>(ctx.clock);
+    this.deploymentWrites = new RecentWrites<Deployment>(ctx.clock);
     this.syncer = new DeploymentSyncer(this.env());
   }
 
   private env(): DeploymentEnv {
     return {
       now: () => this.clock.now(),
-      createReplicaSet: (rs) => this.rsClient.create(rs.metadata.namespace, rs, { fieldManager: FIELD_MANAGER }),
-      patchReplicaSet: (rs, patch) =>
-        this.rsClient.patch(rs.metadata.namespace, rs.metadata.name!, 'merge', { ...patch, metadata: { ...patch.metadata, uid: rs.metadata.uid } }, { fieldManager: FIELD_MANAGER }),
+      createReplicaSet: async (rs) => this.recorded(this.rsWrites, await this.rsClient.create(rs.metadata.namespace, rs, { fieldManager: FIELD_MANAGER })),
+      patchReplicaSet: async (rs, patch) =>
+        this.recorded(
+          this.rsWrites,
+          await this.rsClient.patch(rs.metadata.namespace, rs.metadata.name!, 'merge', { ...patch, metadata: { ...patch.metadata, uid: rs.metadata.uid } }, { fieldManager: FIELD_MANAGER }),
+        ),
       deleteReplicaSet: async (rs) => {
         await this.rsClient.delete(rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid } });
+        this.rsWrites.deleted(rs);
       },
       cachedReplicaSet: (ns, name) => this.replicaSets.store.get(`${ns}/${name}`),
-      updateStatus: (d) => this.deploymentClient.updateStatus(withKind(d, 'apps/v1', 'Deployment'), { fieldManager: FIELD_MANAGER }),
+      updateStatus: async (d) => this.recorded(this.deploymentWrites, await this.deploymentClient.updateStatus(withKind(d, 'apps/v1', 'Deployment'), { fieldManager: FIELD_MANAGER })),
       event: (d, type, reason, message) => this.recorder.event(withKind(d, 'apps/v1', 'Deployment'), type, reason, message),
       requeueAfter: (d, ms) => {
         const key = objectKeyOf(d);
@@ -84,19 +94,40 @@ export class DeploymentController implements Controller {
     };
   }
 
+  private recorded<T extends KObject>(w: RecentWrites<T>, obj: T): T {
+    w.record(obj);
+    return obj;
+  }
+
   setup(): void {
     this.deployments.addHandler({
-      add: (d) => this.queue.add(objectKeyOf(d)),
-      update: (_old, cur) => this.queue.add(objectKeyOf(cur)),
+      add: (d) => {
+        this.deploymentWrites.observed(d);
+        this.queue.add(objectKeyOf(d));
+      },
+      update: (_old, cur) => {
+        this.deploymentWrites.observed(cur);
+        this.queue.add(objectKeyOf(cur));
+      },
       delete: (d) => {
+        this.deploymentWrites.deleted(d);
         this.selectors.delete(d.metadata.uid ?? '');
         this.queue.add(objectKeyOf(d));
       },
     });
     this.replicaSets.addHandler({
-      add: (rs) => this.onReplicaSetAdd(rs),
-      update: (old, cur) => this.onReplicaSetUpdate(old, cur),
-      delete: (rs) => this.onReplicaSetDelete(rs),
+      add: (rs) => {
+        this.rsWrites.observed(rs);
+        this.onReplicaSetAdd(rs);
+      },
+      update: (old, cur) => {
+        this.rsWrites.observed(cur);
+        this.onReplicaSetUpdate(old, cur);
+      },
+      delete: (rs) => {
+        this.rsWrites.deleted(rs);
+        this.onReplicaSetDelete(rs);
+      },
     });
     this.pods.addHandler({ delete: (p) => this.onPodDelete(p) });
   }
@@ -216,7 +247,11 @@ export class DeploymentController implements Controller {
       fieldManager: FIELD_MANAGER,
       canAdopt: recheckDeletionTimestamp('Deployment', cached, () => this.deploymentClient.get(ns, cached.metadata.name!)),
     });
-    const { claimed, errors } = await refs.claim(this.replicaSets.store.byIndex('namespace', ns ?? ''));
+    // The cache, overlaid with our newer writes, plus ReplicaSets we created that it has not shown yet.
+    const candidates = this.replicaSets.store.byIndex('namespace', ns ?? '').map((rs) => this.rsWrites.latest(rs));
+    const inCache = (rs: ReplicaSet) => this.replicaSets.store.get(objectKeyOf(rs))?.metadata.uid === rs.metadata.uid;
+    candidates.push(...this.rsWrites.unseen(inCache, (rs) => rs.metadata.namespace === ns));
+    const { claimed, errors } = await refs.claim(candidates);
     if (errors.length) throw errors[0];
     return claimed.map((rs) => cloneJson(rs));
   }
@@ -232,8 +267,9 @@ export class DeploymentController implements Controller {
   }
 
   async sync(key: string): Promise<void> {
-    const cached = this.deployments.store.get(key);
-    if (!cached) return;
+    const stored = this.deployments.store.get(key);
+    if (!stored) return;
+    const cached = this.deploymentWrites.latest(stored);
     const d = cloneJson(cached);
     const sel = d.spec?.selector;
     if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {

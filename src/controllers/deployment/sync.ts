@@ -127,8 +127,10 @@ export class DeploymentSyncer {
     } catch (err) {
       if (err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists') {
         const other = this.env.cachedReplicaSet(ns, rs.metadata.name!);
-        const ref = other && getControllerOf(other);
-        if (other && ref?.uid === d.metadata.uid && equalIgnoreHash(d.spec.template, other.spec.template)) {
+        // Not in the cache yet: retry once it is (upstream returns the lister's NotFound).
+        if (!other) throw err;
+        const ref = getControllerOf(other);
+        if (ref?.uid === d.metadata.uid && equalIgnoreHash(d.spec.template, other.spec.template)) {
           // Ours: the cache had not shown it yet.
           created = cloneJson(other);
           alreadyExists = true;
