@@ -438,3 +438,59 @@ test('a slow ReplicaSet watch: the controller acts on its own writes, never repe
   }
   await deployments.delete(NS, 'slow');
 });
+
+test('orphaned ReplicaSets are adopted by a new Deployment with the same selector and template; its pods keep running', async () => {
+  const first = await deployments.create(NS, deployment('adopt', { replicas: 2 }));
+  const d0 = await rolledOut('adopt');
+  const [rs] = await ownedReplicaSets(d0);
+  const podsBefore = (await pods.list(NS, { labelSelector: 'app=adopt' })).items.map((p) => p.metadata.name).sort();
+  // kubectl delete deployment adopt --cascade=orphan
+  await deployments.delete(NS, 'adopt', { propagationPolicy: 'Orphan' });
+  await eventually('the ReplicaSet orphaned', async () => {
+    const cur = await replicasets.get(NS, rs.metadata.name!);
+    return !cur.metadata.ownerReferences?.length && cur;
+  });
+  const second = await deployments.create(NS, deployment('adopt', { replicas: 2 }));
+  assert.notEqual(second.metadata.uid, first.metadata.uid);
+  const d1 = await rolledOut('adopt');
+  const rss = await ownedReplicaSets(d1);
+  assert.deepEqual(rss.map((r) => r.metadata.name), [rs.metadata.name], 'adopted, not recreated');
+  assert.equal(rss[0].metadata.ownerReferences![0].uid, second.metadata.uid);
+  assert.equal(rss[0].metadata.ownerReferences![0].blockOwnerDeletion, true);
+  assert.equal(d1.metadata.annotations?.[REVISION], '1');
+  const podsAfter = (await pods.list(NS, { labelSelector: 'app=adopt' })).items.map((p) => p.metadata.name).sort();
+  assert.deepEqual(podsAfter, podsBefore);
+  await deployments.delete(NS, 'adopt');
+});
+
+test('a controller manager restarted mid-rollout finishes the rollout where it stopped', async () => {
+  await deployments.create(NS, deployment('restart', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }));
+  await rolledOut('restart');
+  // New pods take a second to turn Ready, so the rollout takes a few steps of about a second.
+  await deployments.patch(NS, 'restart', 'strategic', {
+    spec: { template: { metadata: { annotations: { 'sim.k8ts.dev/ready-delay': '1' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.17' }] } } },
+  });
+  const mid = await eventually('the rollout under way', async () => {
+    const d = await deployments.get(NS, 'restart');
+    const rss = await ownedReplicaSets(d);
+    return rss.length === 2 && (rss[1].spec.replicas ?? 0) >= 1 && (rss[0].spec.replicas ?? 0) < 4 && rss;
+  });
+  manager.stop();
+  const stoppedAt = mid.map((r) => r.spec.replicas);
+  assert.ok(stoppedAt[0]! > 0 && stoppedAt[1]! < 4, `stopped mid-rollout at ${stoppedAt}`);
+  manager = new ControllerManager({ client: controllerClient, leaderElection: false }, [deploymentControllerFactory, replicaSetControllerFactory, garbageCollectorFactory]);
+  await manager.start();
+  const done = await rolledOut('restart');
+  const rss = await ownedReplicaSets(done);
+  assert.deepEqual(
+    rss.map((r) => [r.metadata.name, r.metadata.annotations![REVISION], r.spec.replicas]),
+    [
+      [mid[0].metadata.name, '1', 0],
+      [mid[1].metadata.name, '2', 4],
+    ],
+  );
+  // The restarted controller counted the steps already taken: never more than 4 + 1 pods asked for.
+  const msgs = await scalingEvents(done);
+  for (const m of msgs) assert.doesNotMatch(m, / to [5-9]$/, m);
+  await deployments.delete(NS, 'restart');
+});
