@@ -23,7 +23,7 @@ import type { Controller, ControllerContext, ControllerFactory } from '../runtim
 import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from '../shared/controller-ref.js';
 import type { PodMap } from './recreate.js';
 import { syncDeployment } from './sync-deployment.js';
-import { DEPLOYMENT_GVK, DeploymentSyncer, type DeploymentEnv } from './sync.js';
+import { DEPLOYMENT_GVK, DeploymentSyncer, isNamespaceTerminating, type DeploymentEnv } from './sync.js';
 import { RecentWrites } from './recent-writes.js';
 import { COMPONENT, Messages, type Deployment, type ReplicaSet } from './types.js';
 
@@ -33,10 +33,6 @@ const FIELD_MANAGER = 'kube-controller-manager';
 const WORKERS = 5;
 
 const withKind = <T extends KObject>(o: T, apiVersion: string, kind: string): T => ({ ...o, apiVersion, kind });
-
-function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && !!err.details?.causes?.some((c) => (c as { reason?: string }).reason === 'NamespaceTerminating');
-}
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';

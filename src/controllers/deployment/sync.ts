@@ -46,6 +46,11 @@ export interface DeploymentEnv {
   requeueAfter(d: Deployment, ms: number): void;
 }
 
+/** A create refused because the namespace is being deleted: nothing to report, nothing to retry. */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return err instanceof ApiError && !!err.details?.causes?.some((c) => (c as { reason?: string }).reason === 'NamespaceTerminating');
+}
+
 /** Overwrites `target`'s contents with `source` (so shared references see the update). */
 function replaceContents<T extends object>(target: T, source: T): T {
   for (const k of Object.keys(target)) delete (target as Record<string, unknown>)[k];
@@ -131,7 +136,7 @@ export class DeploymentSyncer {
         if (!other) throw err;
         const ref = getControllerOf(other);
         if (ref?.uid === d.metadata.uid && equalIgnoreHash(d.spec.template, other.spec.template)) {
-          // Ours: the cache had not shown it yet.
+          // Ours, created by an earlier sync whose result this one had not seen.
           created = cloneJson(other);
           alreadyExists = true;
         } else {
@@ -141,7 +146,7 @@ export class DeploymentSyncer {
           await this.writeStatus(d).catch(() => undefined);
           throw err;
         }
-      } else if (err instanceof ApiError && err.code === 403 && /is being terminated/.test(err.message)) {
+      } else if (isNamespaceTerminating(err)) {
         throw err;
       } else {
         const msg = `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`;
