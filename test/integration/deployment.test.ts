@@ -10,7 +10,8 @@ import type { KObject } from '../../src/api/types.js';
 import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
 import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
-import { deploymentControllerFactory } from '../../src/controllers/deployment/index.js';
+import { DeploymentController } from '../../src/controllers/deployment/index.js';
+import type { ControllerFactory } from '../../src/controllers/runtime/manager.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { replicaSetControllerFactory } from '../../src/controllers/replicaset/index.js';
 import { ControllerManager } from '../../src/controllers/runtime/manager.js';
@@ -52,6 +53,9 @@ let cp: ControlPlane;
 let client: RestClient;
 let controllerClient: ControllerClient;
 let manager: ControllerManager;
+/** The running Deployment controller (to stop and start it as a leadership loss would). */
+let dc: DeploymentController;
+const deploymentControllerFactory: ControllerFactory = (ctx) => (dc = new DeploymentController(ctx));
 let scheduler: Scheduler;
 const kubelets: Kubelet[] = [];
 let deployments: ResourceClient;
@@ -493,4 +497,17 @@ test('a controller manager restarted mid-rollout finishes the rollout where it s
   const msgs = await scalingEvents(done);
   for (const m of msgs) assert.doesNotMatch(m, / to [5-9]$/, m);
   await deployments.delete(NS, 'restart');
+});
+
+test('leadership lost and regained: the stopped controller does nothing, then resumes from its caches', async () => {
+  await deployments.create(NS, deployment('leader', { replicas: 2 }));
+  await rolledOut('leader');
+  dc.stop();
+  await setImage('leader', 'nginx:1.17');
+  const d = await deployments.get(NS, 'leader');
+  assert.equal((await ownedReplicaSets(d)).length, 1);
+  dc.start();
+  const done = await rolledOut('leader');
+  assert.deepEqual((await ownedReplicaSets(done)).map((r) => [r.metadata.annotations![REVISION], r.spec.replicas]), [['1', 0], ['2', 2]]);
+  await deployments.delete(NS, 'leader');
 });

@@ -36,7 +36,7 @@ const withKind = <T extends KObject>(o: T, apiVersion: string, kind: string): T 
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
-  readonly queue: WorkQueue;
+  queue: WorkQueue;
   private readonly deployments: Informer<Deployment>;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly pods: Informer;
@@ -48,9 +48,10 @@ export class DeploymentController implements Controller {
   /** Parsed selectors by Deployment uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
   /** Our own writes the informers have not delivered yet (read-your-writes). */
-  private readonly rsWrites: RecentWrites<ReplicaSet>;
-  private readonly deploymentWrites: RecentWrites<Deployment>;
+  private rsWrites: RecentWrites<ReplicaSet>;
+  private deploymentWrites: RecentWrites<Deployment>;
   private workers?: Promise<void>;
+  private halted = false;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
@@ -129,6 +130,15 @@ export class DeploymentController implements Controller {
   }
 
   start(): void {
+    if (this.halted) {
+      // Leadership came back after a stop: a shut-down queue cannot be reused, events seen
+      // meanwhile were dropped and others may have written: start over from the caches.
+      this.halted = false;
+      this.queue = new WorkQueue(this.clock);
+      this.rsWrites = new RecentWrites<ReplicaSet>(this.clock);
+      this.deploymentWrites = new RecentWrites<Deployment>(this.clock);
+      for (const d of this.deployments.store.list()) this.queue.add(objectKeyOf(d));
+    }
     this.workers = runWorkers(
       this.queue,
       WORKERS,
@@ -142,6 +152,7 @@ export class DeploymentController implements Controller {
   }
 
   stop(): void {
+    this.halted = true;
     this.queue.shutDown();
   }
 
