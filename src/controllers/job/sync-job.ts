@@ -245,13 +245,20 @@ export class JobSyncer {
     const now = this.now();
     if (jobSuspended(job)) {
       const [conds, changed] = ensureConditionStatus(status.conditions, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
-      status.conditions = conds;
+      if (changed) status.conditions = conds;
       if (changed) this.env.recorder.event(withGvk(job), 'Normal', 'Suspended', 'Job suspended');
+      // The API (JobManagedBy, 1.32) refuses to move the startTime of an unsuspended Job, so the
+      // reset on resume only passes from an unset startTime: clear it while suspended (what
+      // upstream does since KEP-5440; 1.32 itself fails the resume write, kubernetes#134521).
+      if (status.startTime) {
+        delete status.startTime;
+        return true;
+      }
       return changed;
     }
     const [conds, changed] = ensureConditionStatus(status.conditions, 'Suspended', 'False', 'JobResumed', 'Job resumed', now);
-    status.conditions = conds;
     if (changed) {
+      status.conditions = conds;
       this.env.recorder.event(withGvk(job), 'Normal', 'Resumed', 'Job resumed');
       status.startTime = rfc3339(now);
     }
