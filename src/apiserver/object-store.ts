@@ -247,7 +247,7 @@ export class ObjectStore {
       // As upstream's ResetObjectMetaForStatus: a status write changes status (and nothing else).
       for (const k of Object.keys(obj)) if (!NON_SPEC_KEYS.has(k)) delete obj[k];
       for (const k of Object.keys(old)) if (!NON_SPEC_KEYS.has(k)) obj[k] = cloneJson(old[k]);
-      for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      for (const f of def.status?.resetMetadata ?? (['labels', 'annotations', 'finalizers', 'ownerReferences'] as const)) {
         if (om[f] !== undefined) m[f] = cloneJson(om[f]) as never;
         else delete m[f];
       }

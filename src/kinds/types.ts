@@ -36,6 +36,9 @@ export interface ScaleDef {
 }
 
 export interface StatusStrategy {
+  /** Metadata fields a status write may not change (reset from the stored object); default
+   * labels, annotations, finalizers and ownerReferences, as upstream's ResetObjectMetaForStatus. */
+  resetMetadata?: ('labels' | 'annotations' | 'finalizers' | 'ownerReferences')[];
   /** Called on PUT/PATCH of the status subresource; the generic layer has already copied everything
    * but `status` (and the metadata fields upstream lets status writes change) from `oldObj`. */
   prepareForUpdate?(newObj: KObject, oldObj: KObject): void;

@@ -144,6 +144,8 @@ export const deploymentKind: KindDef = {
   validateUpdate: (n, old) => selectorImmutable(n.spec, old.spec, SPEC.child('selector')),
   warnings: (o) => workloadWarnings(o, true, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
   status: {
+    // Upstream lets Deployment status writes change annotations (the revision annotation).
+    resetMetadata: ['labels'],
     // Upstream's status strategy keeps spec and metadata.labels; the generic layer already does both.
     validateUpdate: (n, old) => validateDeploymentStatusUpdate(n.status, old.status),
   },
