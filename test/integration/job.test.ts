@@ -65,8 +65,8 @@ test('the four shapes reach the right COMPLETIONS: one-shot, 4 completions 2 at 
     for (const p of pods) {
       assert.equal(p.status.phase, 'Succeeded');
       assert.ok(!p.metadata.finalizers?.includes(TRACKING), `${name}: counted pods lose the tracking finalizer`);
-      assert.equal(p.metadata.labels['batch.kubernetes.io/job-name'], name);
-      assert.equal(p.metadata.labels['batch.kubernetes.io/controller-uid'], job.metadata.uid);
+      assert.equal(p.metadata.labels?.['batch.kubernetes.io/job-name'], name);
+      assert.equal(p.metadata.labels?.['batch.kubernetes.io/controller-uid'], job.metadata.uid);
     }
     const created = await c.eventsOf(job, 'SuccessfulCreate');
     assert.deepEqual(created.map((e) => e.message).sort(), pods.map((p) => `Created pod: ${p.metadata.name}`).sort());
@@ -136,8 +136,8 @@ test('Indexed: completedIndexes, one pod per index with its hostname', async () 
   assert.equal(done.status.completedIndexes, '0-2');
   const pods = await c.podsOf(job);
   assert.deepEqual(pods.map((p) => p.spec.hostname).sort(), ['indexed-0', 'indexed-1', 'indexed-2']);
-  assert.deepEqual(pods.map((p) => p.metadata.labels['batch.kubernetes.io/job-completion-index']).sort(), ['0', '1', '2']);
-  assert.ok(pods.every((p) => p.metadata.name!.startsWith(`indexed-${p.metadata.annotations['batch.kubernetes.io/job-completion-index']}-`)));
+  assert.deepEqual(pods.map((p) => p.metadata.labels?.['batch.kubernetes.io/job-completion-index']).sort(), ['0', '1', '2']);
+  assert.ok(pods.every((p) => p.metadata.name!.startsWith(`indexed-${p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']}-`)));
 });
 
 test('activeDeadlineSeconds: the running pods are stopped and the Job fails with DeadlineExceeded', async () => {
