@@ -514,6 +514,7 @@ export class DaemonSetController implements Controller {
           await this.dsClient.updateStatus(withKind({ ...cur, status: daemonSetStatus({ ...cur, metadata: { ...cur.metadata, generation: st.ds.metadata.generation } }, counts, observe) }), { fieldManager: FIELD_MANAGER });
           break;
         } catch (err) {
+          if (isCode(err, 404)) return; // deleted meanwhile
           if (i >= 1) throw new Error(`error storing status for daemon set ${st.key}: ${(err as Error).message}`);
           cur = await this.dsClient.get(st.ds.metadata.namespace, st.ds.metadata.name!);
         }
