@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import { bindClaimToVolume, bindVolumeToClaim, claimRefFor, claimStatusEdit, unbindVolumeEdit, volumePhaseEdit } from '../../src/controllers/persistent-volume/binding.js';
 import {
   admitDefaultStorageClass,
@@ -13,12 +13,12 @@ import {
 } from '../../src/controllers/persistent-volume/default-storage-class.js';
 import { admitProtectionFinalizer, claimNamesOfPod, podUsesClaim, withFinalizer } from '../../src/controllers/persistent-volume/protection.js';
 
-const claim = (o: Partial<KObject['metadata']> = {}, spec: KObject = {}): KObject => ({
+const claim = (o: Partial<KObject['metadata']> = {}, spec: JsonObject = {}): KObject => ({
   metadata: { name: 'data', namespace: 'default', uid: 'c-uid', resourceVersion: '42', ...o },
   spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
   status: { phase: 'Pending' },
 });
-const volume = (spec: KObject = {}, annotations?: Record<string, string>): KObject => ({
+const volume = (spec: JsonObject = {}, annotations?: Record<string, string>): KObject => ({
   metadata: { name: 'pv1', annotations },
   spec: { capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce', 'ReadOnlyMany'], hostPath: { path: '/tmp/x' }, ...spec },
   status: { phase: 'Available' },
@@ -117,7 +117,7 @@ test('the built-in class is local-path, rancher.io/local-path, Delete, Immediate
   assert.equal(localPathStorageClass(false).metadata.annotations, undefined);
 });
 
-const pod = (o: { nodeName?: string; phase?: string; volumes?: KObject[]; deleting?: boolean; grace?: number; ns?: string } = {}): KObject => ({
+const pod = (o: { nodeName?: string; phase?: string; volumes?: JsonObject[]; deleting?: boolean; grace?: number; ns?: string } = {}): KObject => ({
   metadata: {
     name: 'web-0',
     namespace: o.ns ?? 'default',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import {
   createVolumeDir,
   isStrictlyInside,
@@ -17,7 +17,7 @@ import {
 } from '../../src/controllers/persistent-volume/local-path.js';
 import { localPathStorageClass } from '../../src/controllers/persistent-volume/default-storage-class.js';
 
-const claim = (spec: KObject = {}): KObject => ({
+const claim = (spec: JsonObject = {}): KObject => ({
   metadata: { name: 'www-web-0', namespace: 'shop', uid: '1234-abcd', resourceVersion: '7' },
   spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '3Gi' } }, storageClassName: 'local-path', ...spec },
 });
@@ -47,7 +47,7 @@ test('the class decides the reclaim policy; a selected node gives the PV node af
   const pv = localPathVolume(claim({ storageClassName: 'keep' }), retain, '/d', { name: 'node-2', labels: { 'kubernetes.io/hostname': 'node-2' } });
   assert.equal(pv.spec.persistentVolumeReclaimPolicy, 'Retain');
   assert.equal(pv.spec.storageClassName, 'keep');
-  assert.equal(pv.metadata.annotations['local.path.provisioner/selected-node'], 'node-2');
+  assert.equal(pv.metadata.annotations?.['local.path.provisioner/selected-node'], 'node-2');
   assert.deepEqual(pv.spec.nodeAffinity, {
     required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-2'] }] }] },
   });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../../src/api/types.js';
+import type { JsonObject, KObject } from '../../src/api/types.js';
 import {
   claimClass,
   findBestMatchForClaim,
@@ -12,7 +12,7 @@ import {
   volumeUnsatisfiedReason,
 } from '../../src/controllers/persistent-volume/volume-matching.js';
 
-function pv(name: string, size: string, o: { modes?: string[]; cls?: string; phase?: string; labels?: Record<string, string>; claimRef?: KObject; mode?: string; extra?: KObject; deleting?: boolean } = {}): KObject {
+function pv(name: string, size: string, o: { modes?: string[]; cls?: string; phase?: string; labels?: Record<string, string>; claimRef?: JsonObject; mode?: string; extra?: JsonObject; deleting?: boolean } = {}): KObject {
   return {
     metadata: { name, labels: o.labels, ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
     spec: {
@@ -28,8 +28,8 @@ function pv(name: string, size: string, o: { modes?: string[]; cls?: string; pha
   };
 }
 
-function pvc(size: string, o: { modes?: string[]; cls?: string | null; selector?: KObject; mode?: string; name?: string; uid?: string; annotations?: Record<string, string> } = {}): KObject {
-  const spec: KObject = { accessModes: o.modes ?? ['ReadWriteOnce'], resources: { requests: { storage: size } } } as KObject;
+function pvc(size: string, o: { modes?: string[]; cls?: string | null; selector?: JsonObject; mode?: string; name?: string; uid?: string; annotations?: Record<string, string> } = {}): KObject {
+  const spec: JsonObject = { accessModes: o.modes ?? ['ReadWriteOnce'], resources: { requests: { storage: size } } };
   if (o.cls !== undefined && o.cls !== null) spec.storageClassName = o.cls;
   if (o.selector) spec.selector = o.selector;
   if (o.mode) spec.volumeMode = o.mode;

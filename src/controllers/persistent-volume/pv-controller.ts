@@ -127,7 +127,11 @@ export class PersistentVolumeController implements Controller {
       this.resyncAll();
     }
     if (this.opts.createDefaultClass !== false) await this.ensureLocalPathClass();
-    const log = (what: string) => (key: string, err: unknown) => console.error(`persistentvolume-controller: syncing ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    // Write conflicts are routine (two workers, or a user, touched the object): retried quietly.
+    const log = (what: string) => (key: string, err: unknown) => {
+      if (err instanceof ApiError && err.code === 409) return;
+      console.error(`persistentvolume-controller: syncing ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    };
     this.workers = Promise.all([
       runWorkers(this.claimQueue, CLAIM_WORKERS, (key) => syncClaim(this, key), log('claim')),
       runWorkers(this.volumeQueue, VOLUME_WORKERS, (name) => syncVolume(this, name), log('volume')),
