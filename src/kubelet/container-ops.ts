@@ -127,6 +127,11 @@ export class ContainerOps {
       plan.wake(now() + RETRY_MS);
       return;
     }
+    // A runtime may start the process later (the sim's start-delay); Started is sent when it runs.
+    if ((await rt.containerStatus(id))?.state !== 'created') {
+      cr.startedEventFor = id;
+      this.d.events.started(pod, cr);
+    }
     if (cur) {
       // Keep one dead instance (lastState, logs --previous); older ones go.
       if (cr.previousId && cr.previousId !== cur.id) await rt.removeContainer(cr.previousId).catch(() => undefined);

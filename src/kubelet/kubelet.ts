@@ -14,7 +14,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { CrashBackoff } from './backoff.js';
 import { NodeAgent } from './node-agent.js';
 import { defaultNodeIP, nodeFacts } from './node-object.js';
-import { PodEvents } from './pod-events.js';
+import { PodEvents, type EventPacing } from './pod-events.js';
 import { containersOf } from './pod-spec-helpers.js';
 import { PodWorkers } from './pod-worker.js';
 import { ProbeManager } from './probes/probe-manager.js';
@@ -43,9 +43,11 @@ export interface KubeletOptions {
   statusUpdateIntervalMs?: number;
   /** Record pod events (default true); benchmarks turn them off to count status writes only. */
   events?: boolean;
+  /** Event rate (default 50/s, burst 100, at most 1000 waiting). */
+  eventPacing?: Partial<EventPacing>;
   /** Pods synced in parallel (default 16). */
   podWorkers?: number;
-  /** Status writes in flight (default 8). */
+  /** Status writes in flight (default 4: over HTTP/1.1 each is a connection to the API server). */
   statusWorkers?: number;
   log?: (message: string) => void;
 }
@@ -62,6 +64,7 @@ export class Kubelet {
   private readonly podsByUid = new Map<string, KObject>();
   private readonly handlers = new Map<string, string>();
   private readonly recorder?: EventRecorder;
+  private readonly events: PodEvents;
   private readonly status: StatusWriter;
   private readonly probes: ProbeManager;
   private readonly workers: PodWorkers;
@@ -81,8 +84,9 @@ export class Kubelet {
     this.runtimeClasses = new ResourceClient(opts.client, R.runtimeclasses);
     this.queue = new WorkQueue(this.clock, { baseDelayMs: 200, maxDelayMs: 30_000, qps: 1e9, burst: 1e9 });
     if (opts.events !== false) this.recorder = new EventRecorder(opts.client, 'kubelet', opts.nodeName, this.clock);
-    const events = new PodEvents(this.recorder);
-    this.status = new StatusWriter(this.podsApi, this.clock, { concurrency: opts.statusWorkers ?? 8, onError: (p, e) => this.log(`status of pod ${p}: ${errText(e)}`) });
+    const events = new PodEvents(this.recorder, this.clock, opts.eventPacing);
+    this.events = events;
+    this.status = new StatusWriter(this.podsApi, this.clock, { concurrency: opts.statusWorkers ?? 4, onError: (p, e) => this.log(`status of pod ${p}: ${errText(e)}`) });
     this.probes = new ProbeManager(
       this.clock,
       (target, spec, pod) => {
@@ -158,6 +162,7 @@ export class Kubelet {
     this.queue.shutDown();
     await this.running;
     this.probes.stopAll();
+    this.events.stop();
     await this.status.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     if (opts.killPods) {

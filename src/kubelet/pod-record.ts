@@ -2,8 +2,8 @@
 // record maps container names to the runtime's instances and keeps the agent-side facts the
 // runtime cannot know (restart decisions in flight, back-off reasons, termination deadline).
 
-import type { KObject } from '../api/types.js';
-import type { ContainerKind } from './pod-spec-helpers.js';
+import type { JsonObject, KObject } from '../api/types.js';
+import { initContainersOf, isSidecar, type ContainerKind } from './pod-spec-helpers.js';
 import type { ContainerRuntime, ContainerStatus } from './runtime/runtime.js';
 
 export interface ContainerRecord {
@@ -26,6 +26,8 @@ export interface ContainerRecord {
   startedEventFor?: string;
   /** finishedAt of the exit whose BackOff event was sent. */
   backoffEventFor?: number;
+  /** Known only from the API's status (agent restart); `previous` is that last instance. */
+  resumed?: boolean;
 }
 
 export interface PodRecord {
@@ -75,4 +77,56 @@ export function containerRecord(rec: PodRecord, name: string, kind: ContainerKin
   let cr = rec.containers.get(name);
   if (!cr) rec.containers.set(name, (cr = { name, kind, restartCount: 0 }));
   return cr;
+}
+
+function terminatedFrom(t: JsonObject, name: string): ContainerStatus {
+  const date = (v: unknown) => (typeof v === 'string' && v ? new Date(v) : undefined);
+  const id = typeof t.containerID === 'string' ? t.containerID.replace(/^[a-z0-9-]+:\/\//, '') : '';
+  return {
+    id,
+    sandboxId: '',
+    name,
+    attempt: 0,
+    image: '',
+    imageRef: '',
+    state: 'exited',
+    createdAt: date(t.startedAt) ?? new Date(0),
+    startedAt: date(t.startedAt),
+    finishedAt: date(t.finishedAt),
+    exitCode: typeof t.exitCode === 'number' ? t.exitCode : 137,
+    signal: typeof t.signal === 'number' ? t.signal : undefined,
+    reason: typeof t.reason === 'string' ? t.reason : undefined,
+    message: typeof t.message === 'string' ? t.message : undefined,
+  };
+}
+
+/**
+ * A pod the API says was running before this agent knew it (the agent restarted and its runtime
+ * lost the containers): containers that had run count a restart, with the last state the API
+ * had (a container that was running ends as ContainerStatusUnknown, as the kubelet reports a
+ * container it cannot find), and init containers are not run again once the pod had initialized.
+ */
+export function resumeFromApi(rec: PodRecord, pod: KObject): void {
+  const st = (pod.status ?? {}) as JsonObject;
+  const statuses: JsonObject[] = Array.isArray(st.containerStatuses) ? st.containerStatuses : [];
+  const initStatuses: JsonObject[] = Array.isArray(st.initContainerStatuses) ? st.initContainerStatuses : [];
+  const sidecars = new Set(initContainersOf(pod).filter(isSidecar).map((c) => String(c.name)));
+  const resume = (cs: JsonObject, kind: ContainerKind) => {
+    const state = (cs.state ?? {}) as JsonObject;
+    const last = (cs.lastState ?? {}) as JsonObject;
+    let previous: ContainerStatus | undefined;
+    if (state.running) previous = terminatedFrom({ exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: state.running.startedAt }, String(cs.name));
+    else if (state.terminated) previous = terminatedFrom(state.terminated, String(cs.name));
+    else if (last.terminated) previous = terminatedFrom(last.terminated, String(cs.name));
+    if (!previous) return false;
+    const cr = containerRecord(rec, String(cs.name), kind);
+    cr.previous = previous;
+    cr.resumed = true;
+    cr.restartCount = (typeof cs.restartCount === 'number' ? cs.restartCount : 0) + 1;
+    return true;
+  };
+  let ran = false;
+  for (const cs of statuses) if (resume(cs, 'regular')) ran = true;
+  for (const cs of initStatuses) if (sidecars.has(String(cs.name))) resume(cs, 'sidecar');
+  rec.initialized = ran;
 }

@@ -52,7 +52,7 @@ function terminatedOf(s: RuntimeContainerStatus, runtimeType: string): JsonObjec
   if (s.message) t.message = s.message;
   t.startedAt = s.startedAt ? rfc3339(s.startedAt) : null;
   t.finishedAt = s.finishedAt ? rfc3339(s.finishedAt) : null;
-  t.containerID = `${runtimeType}://${s.id}`;
+  if (s.id) t.containerID = `${runtimeType}://${s.id}`;
   return t;
 }
 
@@ -79,10 +79,10 @@ function apiContainerStatus(v: ContainerView, hasInit: boolean, runtimeType: str
     lastState,
     ready: v.ready,
     restartCount: v.restartCount,
-    image: cur?.image ?? v.image,
+    image: cur?.image || v.image,
     imageID: cur?.imageRef ?? '',
   };
-  if (cur) out.containerID = `${runtimeType}://${cur.id}`;
+  if (cur?.id) out.containerID = `${runtimeType}://${cur.id}`;
   out.started = v.started;
   return out;
 }
@@ -236,7 +236,8 @@ function initializedCondition(pod: KObject, initStatuses: JsonObject[], statuses
 const UNKNOWN_TERMINATED = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
 
 export function generatePodStatus(input: StatusInput): JsonObject {
-  const { pod, now } = input;
+  const { pod } = input;
+  const nowText = rfc3339(input.now);
   const api = (pod.status ?? {}) as JsonObject;
   const prev = input.previous ?? api;
   const hasInit = input.initContainers.length > 0;
@@ -275,7 +276,7 @@ export function generatePodStatus(input: StatusInput): JsonObject {
   for (const c of owned) {
     const old = prevConditions.find((x) => x.type === c.type) ?? apiConditions.find((x) => x.type === c.type);
     const keep = old && old.status === c.status && old.lastTransitionTime;
-    conditions.push({ type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime: keep ? old.lastTransitionTime : rfc3339(now), ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
+    conditions.push({ type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime: keep ? old.lastTransitionTime : nowText, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
   }
 
   const status: JsonObject = { phase, conditions };
@@ -293,7 +294,7 @@ export function generatePodStatus(input: StatusInput): JsonObject {
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
   }
-  status.startTime = prev.startTime ?? api.startTime ?? rfc3339(now);
+  status.startTime = prev.startTime ?? api.startTime ?? nowText;
   if (initStatuses.length) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
   if (api.qosClass) status.qosClass = api.qosClass;

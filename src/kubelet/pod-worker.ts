@@ -18,7 +18,7 @@ import type { Clock } from '../util/clock.js';
 import type { CrashBackoff } from './backoff.js';
 import { ContainerOps, SyncPlan, errText } from './container-ops.js';
 import type { PodEvents } from './pod-events.js';
-import { containerRecord, newPodRecord, type ContainerRecord, type PodRecord } from './pod-record.js';
+import { containerRecord, newPodRecord, resumeFromApi, type ContainerRecord, type PodRecord } from './pod-record.js';
 import { containersOf, initContainersOf, isSidecar, probeOf, restartPolicyOf, shouldRestart, spec, terminationGraceSeconds, type ContainerKind, type ProbeSpec } from './pod-spec-helpers.js';
 import { generatePodStatus, type ContainerView } from './pod-status.js';
 import type { ProbeManager } from './probes/probe-manager.js';
@@ -74,7 +74,7 @@ export class PodWorkers {
       if (PHASE_TERMINAL.has(String(pod.status?.phase))) {
         rec.finished = true;
         rec.adoptedTerminal = true;
-      }
+      } else resumeFromApi(rec, pod);
       this.records.set(uid, rec);
     }
     this.pushAnnotations(pod, rec);
@@ -199,6 +199,7 @@ export class PodWorkers {
     for (const c of containersOf(pod)) {
       const cr = containerRecord(rec, String(c.name), 'regular');
       const cur = current(cr);
+      if (!cur && cr.resumed && cr.previous && !shouldRestart(policy, cr.previous.exitCode ?? 0)) continue;
       if (!cur || cur.state === 'created') {
         if (!cur) await this.ops.startOrBackOff(pod, rec, cr, c, cur, plan);
         active++;
@@ -381,7 +382,15 @@ export class PodWorkers {
   private view(pod: KObject, rec: PodRecord, c: JsonObject, kind: ContainerKind, byId: ById, plan: SyncPlan): ContainerView {
     const name = String(c.name);
     const cr = rec.containers.get(name);
-    const cur = cr?.currentId ? byId.get(cr.currentId) : undefined;
+    let cur = cr?.currentId ? byId.get(cr.currentId) : undefined;
+    let previous = cr?.previous;
+    let restartCount = cr?.restartCount ?? 0;
+    if (!cur && cr?.resumed && kind === 'regular' && previous && !shouldRestart(restartPolicyOf(pod), previous.exitCode ?? 0)) {
+      // Ended before the agent restarted and not to be run again: it shows how it ended.
+      cur = previous;
+      previous = undefined;
+      restartCount--;
+    }
     let started = false;
     let ready = false;
     if (cur?.state === 'running' && cr) {
@@ -389,14 +398,15 @@ export class PodWorkers {
         cr.startedEventFor = cur.id;
         this.d.events.started(pod, cr);
       }
-      if (kind !== 'init') {
-        started = this.d.probes.started(cur.id, !!probeOf(c, 'startup'));
-        if (started) ready = this.readiness(pod, rec, c, cur, plan);
-      }
+      // Regular init containers have no probes: running means started (never ready).
+      started = this.d.probes.started(cur.id, kind !== 'init' && !!probeOf(c, 'startup'));
+      if (started && kind !== 'init') ready = this.readiness(pod, rec, c, cur, plan);
     } else if (kind === 'init' && cur?.state === 'exited' && cur.exitCode === 0) ready = true;
-    // Waiting reasons only describe a container that is not running now.
-    const waiting = cur && cur.state !== 'exited' ? undefined : cr?.waiting;
-    return { name, kind, image: String(c.image ?? ''), current: cur, previous: cr?.previous, restartCount: cr?.restartCount ?? 0, waiting, started, ready };
+    // Waiting reasons only describe a container that is not running now and will run again
+    // (a pod that is ending restarts nothing: its containers show how they ended).
+    const ending = rec.finished || !!pod.metadata.deletionTimestamp;
+    const waiting = ending || (cur && cur.state !== 'exited') ? undefined : cr?.waiting;
+    return { name, kind, image: String(c.image ?? ''), current: cur, previous, restartCount, waiting, started, ready };
   }
 
   private readiness(pod: KObject, rec: PodRecord, c: JsonObject, cur: ContainerStatus, plan: SyncPlan): boolean {

@@ -15,10 +15,12 @@ interface Entry {
   namespace: string;
   name: string;
   uid: string;
-  /** Status to reach. */
+  /** Status to reach, and its JSON (compared instead of the object). */
   desired: JsonObject;
+  desiredKey: string;
   /** Status the API has as far as we know (our last successful write, or what we first saw). */
   acked: JsonObject;
+  ackedKey: string;
   waiters: (() => void)[];
 }
 
@@ -64,22 +66,24 @@ export class StatusWriter {
   /** Sets the pod's status; a write follows only if it differs from the last one. */
   set(pod: KObject, status: JsonObject): void {
     const uid = pod.metadata.uid!;
+    const key = JSON.stringify(status);
     let e = this.entries.get(uid);
     if (!e) {
-      e = { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid, desired: status, acked: (pod.status ?? {}) as JsonObject, waiters: [] };
+      const acked = (pod.status ?? {}) as JsonObject;
+      e = { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid, desired: status, desiredKey: key, acked, ackedKey: JSON.stringify(acked), waiters: [] };
       this.entries.set(uid, e);
     } else {
-      if (same(e.desired, status)) return;
+      if (key === e.desiredKey) return;
       e.desired = status;
+      e.desiredKey = key;
     }
-    if (!patchFor(e.acked, e.desired)) return;
-    this.queue.add(uid);
+    if (e.desiredKey !== e.ackedKey) this.queue.add(uid);
   }
 
   /** Resolves once the latest status set for the pod has been written (or the pod is gone). */
   flush(uid: string): Promise<void> {
     const e = this.entries.get(uid);
-    if (!e || !patchFor(e.acked, e.desired)) return Promise.resolve();
+    if (!e || e.desiredKey === e.ackedKey) return Promise.resolve();
     return new Promise((resolve) => {
       e.waiters.push(resolve);
       this.queue.add(uid);
@@ -97,8 +101,11 @@ export class StatusWriter {
     const e = this.entries.get(uid);
     if (!e) return;
     const desired = e.desired;
-    const patch = patchFor(e.acked, desired);
+    const desiredKey = e.desiredKey;
+    const patch = desiredKey === e.ackedKey ? undefined : patchFor(e.acked, desired);
     if (!patch) {
+      e.acked = desired;
+      e.ackedKey = desiredKey;
       for (const w of e.waiters.splice(0)) w();
       return;
     }
@@ -116,6 +123,7 @@ export class StatusWriter {
     }
     if (this.entries.get(uid) !== e) return;
     e.acked = desired;
+    e.ackedKey = desiredKey;
     if (e.desired !== desired) this.queue.add(uid);
     else for (const w of e.waiters.splice(0)) w();
   }

@@ -410,3 +410,38 @@ test('a RuntimeClass handler with no runtime on the node is reported, the pod st
   assert.equal(ev.message, 'Failed to create pod sandbox: RuntimeClass "missing-class" not found');
   assert.equal((await get('other-runtime')).status?.phase, 'Pending');
 });
+
+test('an agent that restarts with an empty runtime re-registers and runs its pods again', async () => {
+  const node = 'k8ts-node-2';
+  const start = async () => {
+    const rt = new SimRuntime({ clock });
+    const k = new Kubelet({ client, nodeName: node, runtime: rt, clock, nodeIP: '172.18.0.3', log: () => undefined });
+    await k.start();
+    return { rt, k };
+  };
+  const first = await start();
+  assert.equal((await nodes.get(undefined, node)).spec?.podCIDR, undefined, 'no CIDR given: the node keeps none');
+  await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'survivor' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx' }] } });
+  await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'finished' }, spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] } });
+  const before = await until('survivor', (x) => x.status?.phase === 'Running');
+  assert.match(before.status.podIP, /^10\.88\.\d+\.\d+$/);
+  const done = await until('finished', (x) => x.status?.phase === 'Succeeded');
+  await first.k.stop();
+  await first.rt.close();
+
+  const second = await start();
+  try {
+    const p = await until('survivor', (x) => cstatus(x, 'c')?.restartCount === 1 && !!cstatus(x, 'c')?.state?.running, 'running again');
+    assert.equal(cstatus(p, 'c')!.lastState.terminated.reason, 'ContainerStatusUnknown');
+    assert.equal(cstatus(p, 'c')!.lastState.terminated.exitCode, 137);
+    assert.equal(p.status.phase, 'Running');
+    assert.equal(p.status.startTime, before.status.startTime);
+    const f = await get('finished');
+    assert.equal(f.status.phase, 'Succeeded');
+    assert.equal(f.metadata.resourceVersion, done.metadata.resourceVersion, 'a finished pod is left as it was');
+    assert.equal(second.k.podCount, 2);
+  } finally {
+    await second.k.stop({ killPods: true });
+    await second.rt.close();
+  }
+});

@@ -84,6 +84,7 @@ export class SimRuntime implements ContainerRuntime {
   private ips?: IpAllocator;
   private nodeIP = '127.0.0.1';
   private closed = false;
+  private readonly ids = new IdSource();
 
   constructor(opts: SimRuntimeOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -118,7 +119,7 @@ export class SimRuntime implements ContainerRuntime {
       ip = this.ips.allocate();
       holdsIp = true;
     }
-    const id = newId();
+    const id = this.ids.next();
     this.sandboxes.set(id, { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now(), ip, holdsIp, containers: new Set() });
     return id;
   }
@@ -161,7 +162,7 @@ export class SimRuntime implements ContainerRuntime {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb) throw new RuntimeNotFoundError('sandbox', sandboxId);
     if (sb.state !== 'ready') throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
-    const id = newId();
+    const id = this.ids.next();
     const c: SimContainer = { id, sandbox: sb, config, image: this.images.resolve(config.image), state: 'created', createdAt: this.clock.now(), waiters: [], execFiles: [] };
     this.containers.set(id, c);
     sb.containers.add(id);
@@ -455,8 +456,20 @@ function sandboxStatus(sb: SimSandbox): PodSandboxStatus {
   return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: sb.createdAt, ip: sb.ip };
 }
 
-function newId(): string {
-  return randomBytes(32).toString('hex');
+/** 64-hex ids like containerd's, cut from a pool of random bytes (one syscall per 128 ids). */
+class IdSource {
+  private pool = Buffer.alloc(0);
+  private off = 0;
+
+  next(): string {
+    if (this.off + 32 > this.pool.length) {
+      this.pool = randomBytes(32 * 128);
+      this.off = 0;
+    }
+    const id = this.pool.toString('hex', this.off, this.off + 32);
+    this.off += 32;
+    return id;
+  }
 }
 
 /** The words a real prober would report for a failing probe of this shape. */
