@@ -276,6 +276,21 @@ test('a too-small PV does not bind; a claim with class "" reports FailedBinding 
   assert.equal((await pvs.get(undefined, 'pv-tiny')).status.phase, 'Available');
 });
 
+test('a manual hostPath PV with reclaim policy Delete outside /tmp is not deleted: Failed, VolumeFailedDelete', async () => {
+  const manifest = volumeManifest('pv-etc', '1Gi', { cls: 'manual-del', reclaim: 'Delete' });
+  manifest.spec.hostPath = { path: '/var/k8ts-not-ours' };
+  await pvs.create(undefined, manifest);
+  await eventually('pv-etc Available', phaseIs(pvs, 'pv-etc', 'Available'));
+  await pvcs.create(NS, claimManifest('etc-claim', '1Gi', { cls: 'manual-del' }));
+  await eventually('claim Bound', phaseIs(pvcs, 'etc-claim', 'Bound', NS));
+  await pvcs.delete(NS, 'etc-claim');
+  const failed = await eventually('pv-etc Failed', phaseIs(pvs, 'pv-etc', 'Failed'));
+  assert.equal(failed.status.message, 'host_path deleter only supports /tmp/.+ but received provided /var/k8ts-not-ours');
+  const ev = await eventually('VolumeFailedDelete', hasEvent(failed, 'VolumeFailedDelete'));
+  assert.equal(ev.type, 'Warning');
+  assert.equal(ev.involvedObject.kind, 'PersistentVolume');
+});
+
 test('pre-bound volumes and claims are honoured', async () => {
   // A PV reserved for a claim name goes to that claim, although a smaller one fits better.
   await pvs.create(undefined, volumeManifest('pv-reserved', '9Gi', { cls: 'manual', claimRef: { namespace: NS, name: 'reserved-claim' } }));

@@ -149,6 +149,8 @@ export function accessModesKey(volume: KObject): string {
 export function findBestMatchForClaim(claim: KObject, volumes: Iterable<KObject>, o: MatchOptions = {}): KObject | undefined {
   const groups = new Map<string, KObject[]>();
   for (const v of volumes) {
+    // Volumes claimed by someone else never match: skip them before the (costlier) grouping.
+    if (v.spec?.claimRef && !isVolumeBoundToClaim(v, claim)) continue;
     const key = accessModesKey(v);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
