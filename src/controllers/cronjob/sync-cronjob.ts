@@ -222,21 +222,19 @@ export class CronJobSyncer {
           continue;
         }
         this.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata.name}`);
-      } else if (found && finished) {
-        removeActive(cj, uid);
-        this.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, condition: ${finished}`);
-        updateStatus = true;
-      } else if (finished === 'Complete') {
-        // Finished Jobs need not be active to move lastSuccessfulTime.
-        const ct = timeOf(j.status?.completionTime);
-        const last = timeOf(cj.status!.lastSuccessfulTime);
-        if (last === undefined) {
-          cj.status!.lastSuccessfulTime = j.status?.completionTime ?? null;
+      } else if (finished) {
+        if (found) {
+          removeActive(cj, uid);
+          this.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, condition: ${finished}`);
           updateStatus = true;
         }
-        if (ct !== undefined && ct > (timeOf(cj.status!.lastSuccessfulTime) ?? -Infinity)) {
-          cj.status!.lastSuccessfulTime = j.status?.completionTime;
-          updateStatus = true;
+        if (finished === 'Complete') {
+          // Finished Jobs need not be active to move lastSuccessfulTime.
+          const ct = timeOf(j.status?.completionTime);
+          if (ct !== undefined && ct > (timeOf(cj.status!.lastSuccessfulTime) ?? -Infinity)) {
+            cj.status!.lastSuccessfulTime = j.status?.completionTime;
+            updateStatus = true;
+          }
         }
       }
     }
