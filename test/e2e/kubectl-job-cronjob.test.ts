@@ -99,10 +99,11 @@ describe('kubectl job and cronjob workflow', () => {
   });
 
   test('the CronJob created with kubectl schedules a Job at the next minute', async () => {
-    const job = await eventually(() => {
-      const list = json(c, ['get', 'jobs']).items as { metadata: { name: string; annotations?: Record<string, string> } }[];
+    type JobMeta = { metadata: { name: string; annotations?: Record<string, string> } };
+    const job: JobMeta = await eventually(() => {
+      const list = json(c, ['get', 'jobs']).items as JobMeta[];
       return list.find((j) => /^sample-cronjob-by-cli-\d+$/.test(j.metadata.name));
-    }, 'a scheduled Job', 90_000);
+    }, 'a scheduled Job', 90_000).then((j) => j!);
     const minute = Number(job.metadata.name.split('-').at(-1));
     assert.equal(job.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(minute * 60_000).toISOString().replace('.000Z', 'Z'));
     // SCHEDULE TIMEZONE SUSPEND ACTIVE LAST-SCHEDULE AGE, with LAST SCHEDULE now an age.
