@@ -11,6 +11,7 @@ import { objectKey, resourcePrefix } from '../storage/store.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { rfc3339, type Clock } from '../util/clock.js';
 import { addDefaultTolerations } from '../controllers/node-lifecycle/default-tolerations.js';
+import { admitDefaultStorageClass } from '../controllers/persistent-volume/default-storage-class.js';
 import { ObjectStore, type DeleteOptions, type DeleteResult, type WriteContext } from './object-store.js';
 import type { ResourceTable } from './resources.js';
 
@@ -51,6 +52,11 @@ export class ApiServerContext {
     if (def.group === '' && def.plural === 'pods' && _obj && typeof _obj === 'object') {
       if (!_obj.spec || typeof _obj.spec !== 'object') _obj.spec = {};
       addDefaultTolerations(_obj, this.tolerationSeconds);
+    }
+    if (def.group === '' && def.plural === 'persistentvolumeclaims' && _obj && typeof _obj === 'object') {
+      // DefaultStorageClass admission: claims without a class get the default one.
+      const classes = this.cache.list(resourcePrefix('storage.k8s.io', 'storageclasses'), {}).items.map((e) => e.object);
+      admitDefaultStorageClass(_obj, classes);
     }
     if (!def.namespaced || !namespace) return;
     const ns = this.cache.get(objectKey('', 'namespaces', undefined, namespace));

@@ -52,7 +52,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const nodeLifecycle = new NodeLifecycleController({ client: client('kube-controller-manager'), nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, podGc: {} });
     await nodeLifecycle.start();
     stops.push(() => nodeLifecycle.stop());
-    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true }, controllerFactories());
+    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true }, controllerFactories({ dataDir: o.dataDir }));
     await manager.start();
     stops.push(() => manager.stop());
     for (let i = 1; i <= o.nodes; i++) {

@@ -2,9 +2,21 @@
 
 import { deploymentControllerFactory } from './deployment/index.js';
 import { garbageCollectorFactory } from './garbage-collector/index.js';
+import { persistentVolumeControllerFactory } from './persistent-volume/index.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset/index.js';
 import type { ControllerFactory } from './runtime/manager.js';
 
-export function controllerFactories(): ControllerFactory[] {
-  return [garbageCollectorFactory, replicaSetControllerFactory, replicationControllerFactory, deploymentControllerFactory];
+export interface ControllerSettings {
+  /** Where the local-path provisioner keeps volume directories. */
+  dataDir: string;
+}
+
+export function controllerFactories(s: ControllerSettings): ControllerFactory[] {
+  return [
+    garbageCollectorFactory,
+    replicaSetControllerFactory,
+    replicationControllerFactory,
+    deploymentControllerFactory,
+    persistentVolumeControllerFactory({ dataDir: s.dataDir }),
+  ];
 }
