@@ -10,7 +10,8 @@ import type { Clock } from '../util/clock.js';
 import type { CrashBackoff } from './backoff.js';
 import type { PodEvents } from './pod-events.js';
 import type { ContainerRecord, PodRecord } from './pod-record.js';
-import { commandOf, envOf, podDescription, pullPolicyOf } from './pod-spec-helpers.js';
+import { runHook, type HookContext } from './lifecycle-hooks.js';
+import { commandOf, envOf, podDescription, pullPolicyOf, restartPolicyOf, terminationGraceSeconds } from './pod-spec-helpers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
 import type { ContainerStatus } from './runtime/runtime.js';
 
@@ -145,37 +146,85 @@ export class ContainerOps {
     cr.killing = undefined;
     cr.stopping = undefined;
     plan.mutated = true;
+    const postStart = hookOf(spec, 'postStart');
+    if (postStart) {
+      // The pod's sync waits for postStart, as the kubelet's startContainer does.
+      const err = await runHook(postStart, this.hookContext(pod, rec, cr, id, terminationGraceSeconds(pod)));
+      if (err) {
+        this.d.log(err);
+        this.d.events.failedPostStartHook(pod, cr);
+        const cur2 = await rt.containerStatus(id);
+        if (cur2 && cur2.state !== 'exited') this.kill(pod, rec, cr, cur2, spec, 'FailedPostStartHook', restartPolicyOf(pod) !== 'Never' || cr.kind === 'sidecar', terminationGraceSeconds(pod));
+      }
+    }
   }
 
-  /** Stops a running instance for the agent's own reason; `restart` starts it again afterwards. */
-  kill(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, message: string, restart: boolean, graceSeconds: number): void {
-    this.d.events.killing(pod, cr, message);
-    cr.killing = { id: cur.id, restart };
-    this.d.probes.removeContainer(cur.id, rec.uid);
-    rec.runtime.stopContainer(cur.id, graceSeconds).then(
+  private hookContext(pod: KObject, rec: PodRecord, cr: ContainerRecord, id: string, timeoutSeconds: number): HookContext {
+    return { runtime: rec.runtime, clock: this.d.clock, containerId: id, containerName: cr.name, pod: podDescription(pod), podIP: rec.podIP, timeoutSeconds };
+  }
+
+  /**
+   * preStop (once per instance, within the grace period), then the runtime's stop with what is
+   * left of the grace period; the pod is synced again when the container has exited.
+   */
+  private stop(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, spec: JsonObject | undefined, deadline: () => number): void {
+    const remaining = () => Math.max(0, Math.ceil((deadline() - this.d.clock.now().getTime()) / 1000));
+    const preStop = spec ? hookOf(spec, 'preStop') : undefined;
+    const run = async () => {
+      if (preStop && cr.preStopFor !== cur.id) {
+        cr.preStopFor = cur.id;
+        const err = await runHook(preStop, this.hookContext(pod, rec, cr, cur.id, remaining()));
+        if (err) {
+          this.d.log(err);
+          this.d.events.failedPreStopHook(pod, cr);
+        }
+      }
+      await rec.runtime.stopContainer(cur.id, remaining());
+    };
+    run().then(
       () => this.d.wake(rec.uid),
       (err) => this.d.log(`stopping container ${cr.name} of pod ${rec.namespace}/${rec.name}: ${errText(err)}`),
     );
+  }
+
+  /** Stops a running instance for the agent's own reason; `restart` starts it again afterwards. */
+  kill(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, spec: JsonObject, message: string, restart: boolean, graceSeconds: number): void {
+    this.d.events.killing(pod, cr, message);
+    cr.killing = { id: cur.id, restart };
+    this.d.probes.removeContainer(cur.id, rec.uid);
+    const deadline = this.d.clock.now().getTime() + graceSeconds * 1000;
+    this.stop(pod, rec, cr, cur, spec, () => deadline);
   }
 
   /**
    * Asks the runtime to stop an instance by `deadline` (SIGTERM now, SIGKILL at the deadline).
    * Asking again only matters when the deadline moved earlier. Returns whether it asked.
    */
-  requestStop(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, deadline: number): boolean {
+  requestStop(pod: KObject, rec: PodRecord, cr: ContainerRecord, cur: ContainerStatus, spec: JsonObject | undefined, deadline: number): boolean {
     if (cr.stopping?.id === cur.id && cr.stopping.deadline <= deadline) return false;
-    if (cr.stopping?.id !== cur.id && cr.killing?.id !== cur.id) this.d.events.killing(pod, cr);
+    const first = cr.stopping?.id !== cur.id;
+    if (first && cr.killing?.id !== cur.id) this.d.events.killing(pod, cr);
     cr.stopping = { id: cur.id, deadline };
-    const timeout = Math.max(0, Math.ceil((deadline - this.d.clock.now().getTime()) / 1000));
     this.d.probes.removeContainer(cur.id, rec.uid);
-    rec.runtime.stopContainer(cur.id, timeout).then(
-      () => this.d.wake(rec.uid),
-      (err) => this.d.log(`stopping container ${cr.name} of pod ${rec.namespace}/${rec.name}: ${errText(err)}`),
-    );
+    const live = () => (cr.stopping?.id === cur.id ? cr.stopping.deadline : deadline);
+    if (first) this.stop(pod, rec, cr, cur, spec, live);
+    else {
+      // A shorter grace period: tell the runtime now, preStop or not.
+      rec.runtime.stopContainer(cur.id, Math.max(0, Math.ceil((deadline - this.d.clock.now().getTime()) / 1000))).then(
+        () => this.d.wake(rec.uid),
+        (err) => this.d.log(`stopping container ${cr.name} of pod ${rec.namespace}/${rec.name}: ${errText(err)}`),
+      );
+    }
     return true;
   }
 }
 
 export function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function hookOf(spec: JsonObject, which: 'postStart' | 'preStop'): JsonObject | undefined {
+  const lc = spec.lifecycle;
+  const h = lc && typeof lc === 'object' ? (lc as JsonObject)[which] : undefined;
+  return h && typeof h === 'object' ? (h as JsonObject) : undefined;
 }

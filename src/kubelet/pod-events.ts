@@ -137,6 +137,14 @@ export class PodEvents {
     this.emit(pod, 'Normal', 'Killing', message ?? `Stopping container ${c.name}`, c);
   }
 
+  failedPostStartHook(pod: KObject, c: ContainerRef): void {
+    this.emit(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed', c);
+  }
+
+  failedPreStopHook(pod: KObject, c: ContainerRef): void {
+    this.emit(pod, 'Warning', 'FailedPreStopHook', 'PreStopHook failed', c);
+  }
+
   backOff(pod: KObject, c: ContainerRef): void {
     this.emit(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDescription(pod)}`, c);
   }

@@ -22,6 +22,8 @@ export interface ContainerRecord {
   killing?: { id: string; restart: boolean };
   /** A stop for termination: the instance and the SIGKILL deadline asked of the runtime. */
   stopping?: { id: string; deadline: number };
+  /** The instance whose preStop hook ran. */
+  preStopFor?: string;
   /** The instance whose Started event was sent. */
   startedEventFor?: string;
   /** finishedAt of the exit whose BackOff event was sent. */

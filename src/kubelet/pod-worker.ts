@@ -248,7 +248,7 @@ export class PodWorkers {
       g = grace(probeOf(c, 'startup'));
     }
     if (message) {
-      this.ops.kill(pod, rec, cr, cur, again ? `${message}, will be restarted` : message, again, g);
+      this.ops.kill(pod, rec, cr, cur, c, again ? `${message}, will be restarted` : message, again, g);
       return false;
     }
     return this.d.probes.started(cur.id, !!probeOf(c, 'startup'));
@@ -289,15 +289,12 @@ export class PodWorkers {
     };
     let asked = false;
     let running = false;
-    const regular: [ContainerRecord, ContainerStatus][] = [];
     for (const c of [...initContainersOf(pod).filter((x) => !isSidecar(x)), ...containersOf(pod)]) {
       const cr = rec.containers.get(String(c.name));
       const cur = live(cr);
-      if (cr && cur) regular.push([cr, cur]);
-    }
-    for (const [cr, cur] of regular) {
+      if (!cr || !cur) continue;
       running = true;
-      if (this.ops.requestStop(pod, rec, cr, cur, deadline)) asked = true;
+      if (this.ops.requestStop(pod, rec, cr, cur, c, deadline)) asked = true;
     }
     if (!running) {
       // Sidecars stop in reverse order, each once the ones declared after it have exited.
@@ -307,7 +304,7 @@ export class PodWorkers {
         const cur = live(cr);
         if (!cr || !cur) continue;
         running = true;
-        if (this.ops.requestStop(pod, rec, cr, cur, deadline)) asked = true;
+        if (this.ops.requestStop(pod, rec, cr, cur, sidecars[i], deadline)) asked = true;
         break;
       }
     }

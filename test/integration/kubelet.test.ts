@@ -396,6 +396,31 @@ test('graceful deletion: Terminating until the container stops, then the pod is 
   });
 });
 
+test('lifecycle hooks: preStop runs before SIGTERM within the grace period; a failing postStart restarts the container', async () => {
+  await create('prestop', { containers: [{ name: 'web', image: 'nginx', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 5'] } } } }] });
+  await until('prestop', (x) => x.status?.phase === 'Running');
+  await pods.delete('default', 'prestop');
+  await until('prestop', (x) => !!x.metadata.deletionTimestamp, 'deletionTimestamp');
+  await advance(4000);
+  assert.equal((await get('prestop')).metadata.name, 'prestop', 'still there while preStop sleeps');
+  await advance(1000);
+  await eventually('prestop pod removed', async () => {
+    try {
+      await get('prestop');
+      return false;
+    } catch (err) {
+      return (err as { code?: number }).code === 404;
+    }
+  });
+
+  await create('poststart', { containers: [{ name: 'c', image: 'nginx', lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 1'] } } } }] });
+  const p = await until('poststart', (x) => (cstatus(x, 'c')?.restartCount ?? 0) >= 1, 'restarted after postStart failed');
+  assert.ok(p);
+  const evs = await podEvents('poststart');
+  assert.ok(evs.some((e) => e.reason === 'FailedPostStartHook' && e.message === 'PostStartHook failed' && e.type === 'Warning'));
+  assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'FailedPostStartHook'));
+});
+
 test('a pod removed from the API at once (grace 0) is stopped and cleaned up', async () => {
   await create('forced', { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] });
   await until('forced', (x) => x.status?.phase === 'Running');

@@ -241,9 +241,11 @@ export class SimRuntime implements ContainerRuntime {
     const now = this.clock.now().getTime();
     const o = execProgram(cmd, (p) => this.fileExists(c, p, now));
     for (const f of o.files) c.execFiles.push({ at: now, path: f.path, exists: f.exists });
-    if (timeoutSeconds > 0 && o.durationMs > timeoutSeconds * 1000) {
-      return { exitCode: -1, stdout: o.stdout, stderr: o.stderr, timedOut: true };
-    }
+    // The command takes its simulated time (its sleeps), cut short by the timeout.
+    const limit = timeoutSeconds > 0 ? timeoutSeconds * 1000 : Infinity;
+    const wait = Math.min(o.durationMs, limit);
+    if (wait > 0) await new Promise<void>((r) => this.clock.setTimer(wait, r));
+    if (o.durationMs > limit) return { exitCode: -1, stdout: o.stdout, stderr: o.stderr, timedOut: true };
     return { exitCode: o.exitCode, stdout: o.stdout, stderr: o.stderr };
   }
 
