@@ -160,17 +160,19 @@ export class Kubelet {
     this.agent?.stop();
     this.informer?.stop();
     this.queue.shutDown();
-    await this.running;
     this.probes.stopAll();
     this.events.stop();
+    // Status writes end first, so a sync waiting for one finishes; a sync still waiting on the
+    // runtime (a hook, a slow stop) is not waited for long.
     await this.status.stop();
+    await settle(this.running, 5000);
     for (const u of this.unsubscribe.splice(0)) u();
     if (opts.killPods) {
       for (const rec of this.workers.records.values()) {
         if (rec.sandboxId) await rec.runtime.removePodSandbox(rec.sandboxId).catch(() => undefined);
       }
     }
-    await this.recorder?.flush();
+    if (this.recorder) await settle(this.recorder.flush(), 2000);
   }
 
   /** Pods this agent currently tracks (tests, benchmarks). */
@@ -293,6 +295,25 @@ function relevantChange(old: KObject, pod: KObject): boolean {
     return JSON.stringify(old.status?.conditions ?? []) !== JSON.stringify(pod.status?.conditions ?? []);
   }
   return false;
+}
+
+/** Waits for `p`, but no longer than `ms` of real time (shutdown must not hang). */
+function settle(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref?.();
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
 }
 
 function errText(err: unknown): string {

@@ -34,6 +34,7 @@ export class StatusWriter {
   private readonly queue: WorkQueue;
   private running?: Promise<void>;
   private writes = 0;
+  private stopped = false;
 
   constructor(
     private readonly pods: ResourceClient,
@@ -48,6 +49,7 @@ export class StatusWriter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.queue.shutDown();
     await this.running;
     for (const e of this.entries.values()) for (const w of e.waiters.splice(0)) w();
@@ -83,7 +85,7 @@ export class StatusWriter {
   /** Resolves once the latest status set for the pod has been written (or the pod is gone). */
   flush(uid: string): Promise<void> {
     const e = this.entries.get(uid);
-    if (!e || e.desiredKey === e.ackedKey) return Promise.resolve();
+    if (this.stopped || !e || e.desiredKey === e.ackedKey) return Promise.resolve();
     return new Promise((resolve) => {
       e.waiters.push(resolve);
       this.queue.add(uid);
