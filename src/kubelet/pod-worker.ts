@@ -150,15 +150,18 @@ export class PodWorkers {
   private async run(pod: KObject, rec: PodRecord, byId: ById, plan: SyncPlan): Promise<void> {
     const now = this.d.clock.now().getTime();
     const deadline = spec(pod).activeDeadlineSeconds;
-    const startTime = Date.parse(String(this.d.status.latest(rec.uid)?.startTime ?? pod.status?.startTime ?? ''));
-    if (typeof deadline === 'number' && Number.isFinite(startTime)) {
+    // startTime is set by the first status the agent reports, i.e. about now.
+    const reported = Date.parse(String(this.d.status.latest(rec.uid)?.startTime ?? pod.status?.startTime ?? ''));
+    const startTime = Number.isFinite(reported) ? reported : now;
+    if (typeof deadline === 'number' && !rec.failure) {
       if (now >= startTime + deadline * 1000) {
         rec.failure = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
         this.d.events.deadlineExceeded(pod);
-        await this.complete(pod, rec, byId, plan);
-        return;
-      }
-      plan.wake(startTime + deadline * 1000);
+      } else plan.wake(startTime + deadline * 1000);
+    }
+    if (rec.failure) {
+      await this.complete(pod, rec, byId, plan);
+      return;
     }
     if (!(await this.ensureSandbox(pod, rec, plan))) return;
     const policy = restartPolicyOf(pod);

@@ -421,6 +421,19 @@ test('lifecycle hooks: preStop runs before SIGTERM within the grace period; a fa
   assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'FailedPostStartHook'));
 });
 
+test('activeDeadlineSeconds: the pod is stopped and fails with DeadlineExceeded', async () => {
+  await create('deadline', { activeDeadlineSeconds: 30, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] });
+  await until('deadline', (x) => x.status?.phase === 'Running');
+  await advance(29_000);
+  assert.equal((await get('deadline')).status.phase, 'Running');
+  // At 30 s the container is asked to stop; sleep ignores SIGTERM, so it dies after the grace period.
+  await advance(35_000);
+  const p = await until('deadline', (x) => x.status?.phase === 'Failed', 'Failed');
+  assert.equal(p.status.reason, 'DeadlineExceeded');
+  assert.equal(p.status.message, 'Pod was active on the node longer than the specified deadline');
+  assert.equal(cstatus(p, 'c')!.restartCount, 0, 'nothing restarted while stopping');
+});
+
 test('a pod removed from the API at once (grace 0) is stopped and cleaned up', async () => {
   await create('forced', { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] });
   await until('forced', (x) => x.status?.phase === 'Running');
