@@ -3,6 +3,7 @@
 // just after its next schedule time (on the injected clock). The sync is in sync-cronjob.ts.
 
 import { deepEqual } from '../../api/equality.js';
+import { ApiError } from '../../api/errors.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
@@ -77,6 +78,8 @@ export class CronJobController implements Controller {
       for (const cj of this.cronJobs.store.list()) this.queue.add(objectKeyOf(cj));
     }
     this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
+      // A conflict only means our cache was behind our own last status write: retried quietly.
+      if (err instanceof ApiError && err.code === 409) return;
       console.error(`${COMPONENT}: error syncing CronJobController ${key}, requeuing: ${(err as Error)?.message ?? err}`);
     });
   }

@@ -121,7 +121,10 @@ export class JobController implements Controller {
         if (isJobFinished(j)) this.cleanupPodFinalizers(j);
       }
     }
-    const log = (what: string) => (key: string, err: unknown) => console.error(`${COMPONENT}: ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    // A conflict only means our cache was behind our own last write: retried quietly.
+    const log = (what: string) => (key: string, err: unknown) => {
+      if (!(err instanceof ApiError && err.code === 409)) console.error(`${COMPONENT}: ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    };
     this.workers = Promise.all([
       runWorkers(this.queue, this.workerCount, (key) => this.sync(key), log('syncing job')),
       runWorkers(this.orphanQueue, 1, (key) => this.syncOrphanPod(key), log('syncing orphan pod')),
