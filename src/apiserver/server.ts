@@ -97,7 +97,8 @@ export class ApiServer {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.opts.port, this.opts.host, () => {
+      // A deep accept backlog: many node agents and controllers connect at once.
+      this.server!.listen(this.opts.port, this.opts.host, 4096, () => {
         this.server!.off('error', reject);
         resolve();
       });

@@ -20,6 +20,7 @@ export class EventRecorder {
   private readonly events: ResourceClient;
   private seen = new Map<string, Seen>();
   private pending = new Set<Promise<unknown>>();
+  private seq = BigInt(randomBytes(3).readUIntBE(0, 3));
 
   constructor(
     client: RestClient,
@@ -63,7 +64,9 @@ export class EventRecorder {
 
   private create(obj: KObject, namespace: string, type: string, reason: string, message: string, first: string, last: string, count: number, fieldPath: string | undefined, key: string): Promise<unknown> {
     const m = obj.metadata;
-    const ts = (BigInt(this.clock.now().getTime()) * 1_000_000n + BigInt(randomBytes(2).readUInt16BE(0))).toString(16);
+    // Upstream names events <object>.<UnixNano in hex>; a per-recorder sequence in the low digits
+    // keeps names unique when many events for one object are recorded within a millisecond.
+    const ts = (BigInt(this.clock.now().getTime()) * 1_000_000n + (this.seq++ % 1_000_000n)).toString(16);
     const name = `${m.name}.${ts}`;
     this.seen.set(key, { name, namespace, count, firstTimestamp: first });
     const involved: Record<string, unknown> = { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion };

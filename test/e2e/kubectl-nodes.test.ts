@@ -128,7 +128,8 @@ describe('nodes, scheduling and pod lifecycle', () => {
   });
 
   test('deleting a running pod shows Terminating, then it is gone', async () => {
-    ok(c.kubectl(['run', 'to-delete', '--image', 'busybox', '--command', '--', 'sleep', '3600']));
+    // nginx stops on SIGTERM at once (a `sleep` would wait out the 30 s grace period, as on Kubernetes).
+    ok(c.kubectl(['run', 'to-delete', '--image', 'nginx:1.16']));
     await eventually(() => podPhase(c, 'to-delete') === 'Running', 'to-delete Running');
     const watch = c.kubectlStream(['get', 'pod', 'to-delete', '--watch']);
     try {
