@@ -267,7 +267,7 @@ export class ObjectStore {
     const vctx = this.validationContext(namespace);
     const errs =
       mode === 'status'
-        ? (def.status?.validateUpdate?.(obj, old, vctx) ?? [])
+        ? [...validateObjectMetaUpdate(m, om, FieldPath.root('metadata')), ...(def.status?.validateUpdate?.(obj, old, vctx) ?? [])]
         : [
             ...validateObjectMetaUpdate(m, om, FieldPath.root('metadata')),
             ...(def.validate?.(obj, vctx) ?? []),
