@@ -3,8 +3,10 @@
 // scale, a deleted pod coming back with its claim, claims kept after the set is deleted.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, ok, startCluster, type Cluster } from './harness.js';
+import { eventually, K8TS_BIN, ok, startCluster, type Cluster } from './harness.js';
 
 const json = (c: Cluster, args: string[]) => JSON.parse(ok(c.kubectl([...args, '-o', 'json'])));
 /** eventually() for checks that return the value they waited for (or undefined/false meanwhile). */
@@ -116,11 +118,27 @@ describe('kubectl daemonset and statefulset workflows', () => {
 
     assert.equal(ok(c.kubectl(['rollout', 'undo', 'daemonset/sample-ds'])).trim(), 'daemonset.apps/sample-ds rolled back');
     assert.match(ok(c.kubectl(['rollout', 'status', 'daemonset/sample-ds', '--timeout=60s'])), /successfully rolled out/);
-    await eventually(() => {
+    const undone = await until(() => {
       const ps = pods(c, 'app=sample-ds');
-      return ps.length === 3 && ps.every((p) => p.image === 'fluentd:1.16' && p.ready);
+      return ps.length === 3 && ps.every((p) => p.image === 'fluentd:1.16' && p.ready) && ps;
     }, 'pods back on fluentd:1.16');
     assert.match(ok(c.kubectl(['rollout', 'history', 'daemonset/sample-ds'])), /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
+
+    // A fourth node joins as a separate `k8ts agent` process: it gets a daemon pod too.
+    const agent = spawn(process.execPath, [K8TS_BIN, 'agent', '--kubeconfig', c.kubeconfig, '--name', 'worker-4', '--data-dir', join(c.dataDir, 'worker-4')], { stdio: 'ignore' });
+    try {
+      await eventually(() => /^sample-ds\s+4\s+4\s+4\s+4\s+4\s+<none>\s/m.test(ok(c.kubectl(['get', 'daemonsets']))), 'sample-ds 4 4 4 4 4', 60_000);
+      const four = pods(c, 'app=sample-ds');
+      assert.equal(four.filter((p) => p.node === 'worker-4').length, 1, 'a pod on worker-4');
+      assert.ok(undone.every((p) => four.some((q) => q.uid === p.uid)), 'the other pods stay');
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    // The agent is gone: delete its node, as an administrator would; the set shrinks back to 3.
+    // (Its pod stays bound to the deleted node until the pod GC removes it; meanwhile a rolling
+    // update would count that node as unavailable, as upstream does.)
+    await eventually(() => c.kubectl(['delete', 'node', 'worker-4']).code === 0, 'node worker-4 deleted');
+    await eventually(() => /^sample-ds\s+3\s+3\s+3\s+3\s+3\s/m.test(ok(c.kubectl(['get', 'daemonsets']))), 'sample-ds back to 3', 60_000);
     assert.equal(ok(c.kubectl(['delete', 'daemonset', 'sample-ds'])).trim(), 'daemonset.apps "sample-ds" deleted');
   });
 
