@@ -330,19 +330,20 @@ export class JobController implements Controller {
     const { claimed, errors } = await refs.claim(this.candidates(job));
     const uid = job.metadata.uid;
     const out: Pod[] = [];
+    const adoptedWithoutFinalizer: Pod[] = [];
+    for (const p of claimed) {
+      // Adopted just now: the cached pod did not reference us yet.
+      const adopted = !this.pods.store.get(objectKeyOf(p))?.metadata.ownerReferences?.some((r) => r.uid === uid);
+      if (adopted && !hasTrackingFinalizer(p)) adoptedWithoutFinalizer.push(p);
+      else out.push(p);
+    }
     await Promise.all(
-      claimed.map(async (p) => {
-        const adopted = !this.pods.store.get(objectKeyOf(p))?.metadata.ownerReferences?.some((r) => r.uid === uid);
-        if (adopted && !hasTrackingFinalizer(p)) {
-          try {
-            p = await this.podClient.patch(p.metadata.namespace, p.metadata.name!, 'strategic', { metadata: { finalizers: [JOB_TRACKING_FINALIZER] } }, { fieldManager: FIELD_MANAGER });
-          } catch (err) {
-            if (isNotFound(err)) return;
-            errors.push(err as Error);
-            return;
-          }
+      adoptedWithoutFinalizer.map(async (p) => {
+        try {
+          out.push(await this.podClient.patch(p.metadata.namespace, p.metadata.name!, 'strategic', { metadata: { finalizers: [JOB_TRACKING_FINALIZER] } }, { fieldManager: FIELD_MANAGER }));
+        } catch (err) {
+          if (!isNotFound(err)) errors.push(err as Error);
         }
-        out.push(p);
       }),
     );
     if (errors.length) throw errors[0];
