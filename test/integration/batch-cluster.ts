@@ -68,6 +68,11 @@ export class BatchCluster {
     }
     this.scheduler = new Scheduler({ client: this.client, clock: this.clock, onError: () => {} });
     await this.scheduler.start();
+    await this.startControllers();
+  }
+
+  /** A fresh controller manager (its own informers, queues and in-memory state), as after a restart. */
+  async startControllers(): Promise<void> {
     this.manager = new ControllerManager({ client: this.client, clock: this.clock, leaderElection: false }, [
       jobControllerFactory,
       cronJobControllerFactory,
@@ -75,6 +80,10 @@ export class BatchCluster {
       garbageCollectorFactory,
     ]);
     await this.manager.start();
+  }
+
+  stopControllers(): void {
+    this.manager.stop();
   }
 
   async stop(): Promise<void> {

@@ -185,3 +185,27 @@ test('a Job deleted in the background takes its pods, whose tracking finalizers 
   await c.jobs.delete(NS, 'doomed', { propagationPolicy: 'Background' });
   for (const p of pods) await eventually(`pod ${p.metadata.name} gone`, async () => (await getOrUndefined(c.pods, NS, p.metadata.name!)) === undefined);
 });
+
+test('pods that finish while the controller is down are held by the tracking finalizer and counted after it restarts', async () => {
+  const job = await c.jobs.create(NS, jobObject('restart-safe', 'sleep 3', { completions: 3, parallelism: 3 }));
+  const pods = await eventually('three pods running', async () => {
+    const ps = await c.podsOf(job);
+    return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running') ? ps : undefined;
+  });
+  c.stopControllers();
+  try {
+    await eventually('pods succeeded', async () => (await c.podsOf(job)).filter((p) => p.status?.phase === 'Succeeded').length === 3);
+    // Even deleting a finished, uncounted pod does not lose it: the finalizer keeps it.
+    await c.pods.delete(NS, pods[0].metadata.name!);
+    const held = await c.pods.get(NS, pods[0].metadata.name!);
+    assert.ok(held.metadata.deletionTimestamp);
+    assert.deepEqual(held.metadata.finalizers, [TRACKING]);
+    assert.equal((await c.jobs.get(NS, 'restart-safe')).status.succeeded, undefined);
+  } finally {
+    await c.startControllers();
+  }
+  const done = await finished('restart-safe');
+  assert.equal(done.status.succeeded, 3);
+  assert.equal(done.status.failed, undefined);
+  await eventually('the deleted pod released', async () => (await getOrUndefined(c.pods, NS, pods[0].metadata.name!)) === undefined);
+});
