@@ -249,7 +249,8 @@ spec:
 
 describe('persistence and locking', () => {
   test('a restart on the same data dir brings everything back; a second up is refused', async () => {
-    const c = await startCluster();
+    // No nodes, so that nothing but the user writes and resourceVersions stay put across the restart.
+    const c = await startCluster({ args: ['--nodes', '0'] });
     try {
       ok(c.kubectl(['apply', '-f', join(EX, 'sample-deployment.yaml')]));
       const before = JSON.parse(ok(c.kubectl(['get', 'deployment', 'sample-deployment', '-o', 'json'])));
@@ -258,7 +259,7 @@ describe('persistence and locking', () => {
       assert.equal(second.status, 1);
       assert.match(second.stderr, /data dir .* is in use by another k8ts/);
       assert.equal(await c.stop('SIGTERM'), 0);
-      const again = await startCluster({ dataDir: c.dataDir });
+      const again = await startCluster({ dataDir: c.dataDir, args: ['--nodes', '0'] });
       try {
         const after = JSON.parse(ok(again.kubectl(['get', 'deployment', 'sample-deployment', '-o', 'json'])));
         assert.equal(after.metadata.uid, before.metadata.uid);
