@@ -1,13 +1,15 @@
 // The one place that maps a runtime name (`--runtime`, a RuntimeClass handler) to an
 // implementation. Runtimes that do not exist yet fail with a message a user can act on.
 
+import { join } from 'node:path';
 import type { Clock } from '../../util/clock.js';
 import type { ContainerRuntime } from './runtime.js';
+import { ProcessRuntime } from './process/process-runtime.js';
 import { SimRuntime } from './sim/sim-runtime.js';
 
 export const RUNTIME_NAMES = ['sim', 'process', 'runc'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
-export const IMPLEMENTED_RUNTIMES: readonly RuntimeName[] = ['sim'];
+export const IMPLEMENTED_RUNTIMES: readonly RuntimeName[] = ['sim', 'process'];
 
 export interface CreateRuntimeOptions {
   clock?: Clock;
@@ -33,6 +35,9 @@ export function createRuntime(name: RuntimeName | string, opts: CreateRuntimeOpt
   switch (name) {
     case 'sim':
       return new SimRuntime({ clock: opts.clock, random: opts.random });
+    case 'process':
+      if (!opts.dataDir) throw new Error('the process runtime keeps its containers, logs and helper under a data dir: pass --data-dir');
+      return new ProcessRuntime({ dataDir: join(opts.dataDir, 'process-runtime'), clock: opts.clock });
     default:
       throw new UnknownRuntimeError(name);
   }

@@ -32,6 +32,8 @@ export interface RuntimeCapabilities {
    * then never dials pod IPs nor runs exec probes through execSync.
    */
   simulatedProbes: boolean;
+  /** The runtime mounts host paths into containers (ContainerConfig.mounts); absent = false. */
+  mounts?: boolean;
 }
 
 export interface RuntimeConfig {
@@ -73,6 +75,13 @@ export interface KeyValue {
   value: string;
 }
 
+/** A host path made visible in the container (CRI Mount): volumes resolved by the agent. */
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
 export interface ContainerConfig {
   name: string;
   attempt: number;
@@ -88,6 +97,8 @@ export interface ContainerConfig {
   logPath?: string;
   tty?: boolean;
   stdin?: boolean;
+  /** Volumes, only for runtimes with capabilities.mounts. */
+  mounts?: Mount[];
 }
 
 export interface ContainerStatus {
@@ -127,6 +138,8 @@ export interface LogEntry {
   time: Date;
   stream: 'stdout' | 'stderr';
   line: string;
+  /** The time as the log file recorded it (RFC 3339 with nanoseconds), when it has one. */
+  timestamp?: string;
 }
 
 export interface LogOptions {
@@ -157,6 +170,29 @@ export interface SimulatedReadiness {
   ready: boolean;
   /** When the answer may change by itself (epoch ms); the agent re-evaluates then. */
   recheckAt?: number;
+}
+
+export interface StreamOptions {
+  /** Give the command a stdin stream (kubectl exec -i). */
+  stdin: boolean;
+  /** Run it on a pseudo-terminal: stdout carries both output streams, resize works. */
+  tty: boolean;
+}
+
+/**
+ * An interactive command (exec) or a connection to a container's main process (attach).
+ * Output streams end when the command's output is drained; `exit` resolves after that.
+ */
+export interface StreamSession {
+  stdin?: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  /** Absent with a tty (stderr goes to the terminal). */
+  stderr?: NodeJS.ReadableStream;
+  resize(cols: number, rows: number): void;
+  /** The exit code (attach: the container's, or 0 when the session was closed first). */
+  exit: Promise<{ exitCode: number }>;
+  /** Ends the session early: an exec'd command is killed, an attach only detaches. */
+  close(): void;
 }
 
 export type RuntimeEvent =
@@ -191,6 +227,10 @@ export interface ContainerRuntime {
 
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
   readLogs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+  /** Interactive exec (kubectl exec); absent: the agent falls back to execSync without stdin or tty. */
+  execStream?(id: string, cmd: string[], opts: StreamOptions): Promise<StreamSession>;
+  /** Attaches to the container's main process (kubectl attach). Optional. */
+  attach?(id: string, opts: StreamOptions): Promise<StreamSession>;
 
   /** Only when capabilities.simulatedProbes. */
   probe?(containerId: string, req: ProbeRequest): Promise<ProbeOutcome>;

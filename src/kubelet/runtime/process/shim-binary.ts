@@ -1,0 +1,47 @@
+// Builds k8ts-shim from its source (shim-source.ts) once per source version and keeps the binary
+// under the runtime's data dir, named by the source hash, so an upgrade builds a new one while
+// shims of the old version keep running from the old file. Two agents building at once each
+// write their own temporary file and rename it into place (rename is atomic).
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHIM_SOURCE } from './shim-source.js';
+
+export class ShimBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShimBuildError';
+  }
+}
+
+/** Path of a ready k8ts-shim binary in `binDir`, compiling it with $CC (default cc) if needed. */
+export function ensureShim(binDir: string): string {
+  const hash = createHash('sha256').update(SHIM_SOURCE).digest('hex').slice(0, 12);
+  const target = join(binDir, `k8ts-shim-${hash}`);
+  try {
+    accessSync(target, constants.X_OK);
+    return target;
+  } catch {
+    /* not built yet */
+  }
+  mkdirSync(binDir, { recursive: true });
+  const suffix = `${process.pid}-${Date.now()}`;
+  const src = join(binDir, `k8ts-shim-${hash}.${suffix}.c`);
+  const out = join(binDir, `k8ts-shim-${hash}.${suffix}.tmp`);
+  writeFileSync(src, SHIM_SOURCE);
+  const cc = process.env.CC || 'cc';
+  try {
+    execFileSync(cc, ['-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    renameSync(out, target);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    const why = e.code === 'ENOENT' ? `no C compiler "${cc}" was found` : (e.stderr?.toString().trim() || e.message);
+    throw new ShimBuildError(`the process runtime builds its helper (k8ts-shim) with a C compiler on first use and could not: ${why}; install one (e.g. apt-get install gcc) or set CC`);
+  } finally {
+    rmSync(src, { force: true });
+    rmSync(out, { force: true });
+  }
+  return target;
+}

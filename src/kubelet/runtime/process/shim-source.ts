@@ -1,0 +1,640 @@
+// The C source of k8ts-shim, the process runtime's helper. It is compiled on first use with the
+// machine's C compiler (shim-binary.ts) because what it does has no Node equivalent: it must
+// outlive the agent (so a restarted agent finds exit codes and complete logs), it creates PID,
+// mount, UTS and IPC namespaces and mounts volumes before exec (unshare/mount/chroot between
+// fork and exec), enters them again for exec (setns), and owns pseudo-terminals. A per-container
+// Node process would cost ~40 MB and ~40 ms each; this costs ~1 MB and well under 1 ms.
+//
+// Protocol (the TypeScript side is process-runtime.ts, shim-spec.ts and exec-session.ts):
+// - `k8ts-shim run SPEC`: SPEC is a file of NUL-separated key/value pairs (shim-spec.ts). The
+//   shim prints one line, "ok <pid>" (the container's main process, PID 1 of its namespace) or
+//   "err <message>", then detaches from its stdio and supervises: stdout/stderr go line by line
+//   to the CRI log file (rotated at logmax bytes, logfiles files kept), and when the main process
+//   exits "<code> <signal> <startedMs> <finishedMs> <reason>\n<message>\n" is written to the
+//   exit file (atomically: written aside, then renamed).
+// - `k8ts-shim exec PID NS TTY CWD NENV ENV... -- ARGV...`: runs ARGV in the container of PID
+//   and exits with its status; with TTY=1 the command gets a new terminal relayed over fds 0/1,
+//   and "COLS ROWS\n" lines on fd 3 resize it.
+
+export const SHIM_SOURCE = String.raw`/* k8ts process-runtime helper. Two modes:
+ *   run SPECFILE   supervise one container: namespaces, mounts, CRI log file, exit status file.
+ *                  Prints "ok PID\n" or "err MESSAGE\n" on stdout once, then lives on alone.
+ *   exec PID NS TTY CWD NENV ENV... -- ARGV...
+ *                  run ARGV inside the container whose PID 1 is PID (setns when NS=1); with
+ *                  TTY=1 on a new pseudo-terminal relayed over fds 0/1, resized by "COLS ROWS\n"
+ *                  lines on fd 3. Exits with the command's status (128+N for signal N).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXV 4096
+#define LINE_MAX_BYTES 16384
+
+static char *spec_buf;
+static const char *log_path, *exit_path, *stdin_path, *hostname_v, *root_v, *upper_v, *work_v, *cwd_v;
+static long log_max = 10 * 1024 * 1024;
+static int log_files = 5;
+static int use_ns = 0;
+static char *envv[MAXV + 1], *argvv[MAXV + 1], *msrc[256], *mdst[256];
+static int mro[256];
+static int nenv, nargs, nmounts;
+
+static void die_msg(int fd, const char *fmt, const char *a, const char *b) {
+  char buf[2048];
+  int n = snprintf(buf, sizeof buf, fmt, a ? a : "", b ? b : "");
+  if (n > 0) (void)!write(fd, buf, n < (int)sizeof buf ? n : (int)sizeof buf - 1);
+}
+
+static int read_spec(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -1;
+  spec_buf = malloc(st.st_size + 2);
+  ssize_t off = 0;
+  while (off < st.st_size) {
+    ssize_t r = read(fd, spec_buf + off, st.st_size - off);
+    if (r <= 0) return -1;
+    off += r;
+  }
+  close(fd);
+  spec_buf[off] = 0;
+  spec_buf[off + 1] = 0;
+  /* key\0value\0 pairs */
+  char *p = spec_buf, *end = spec_buf + off;
+  while (p < end) {
+    char *k = p;
+    p += strlen(p) + 1;
+    if (p >= end) break;
+    char *v = p;
+    p += strlen(p) + 1;
+    if (!strcmp(k, "log")) log_path = v;
+    else if (!strcmp(k, "logmax")) log_max = atol(v);
+    else if (!strcmp(k, "logfiles")) log_files = atoi(v);
+    else if (!strcmp(k, "exit")) exit_path = v;
+    else if (!strcmp(k, "stdin")) stdin_path = v;
+    else if (!strcmp(k, "hostname")) hostname_v = v;
+    else if (!strcmp(k, "root")) root_v = v;
+    else if (!strcmp(k, "upper")) upper_v = v;
+    else if (!strcmp(k, "work")) work_v = v;
+    else if (!strcmp(k, "cwd")) cwd_v = v;
+    else if (!strcmp(k, "ns")) use_ns = atoi(v);
+    else if (!strcmp(k, "env") && nenv < MAXV) envv[nenv++] = v;
+    else if (!strcmp(k, "arg") && nargs < MAXV) argvv[nargs++] = v;
+    else if (!strcmp(k, "msrc") && nmounts < 256) msrc[nmounts] = v;
+    else if (!strcmp(k, "mdst") && nmounts < 256) mdst[nmounts] = v;
+    else if (!strcmp(k, "mro") && nmounts < 256) mro[nmounts++] = atoi(v);
+  }
+  envv[nenv] = NULL;
+  argvv[nargs] = NULL;
+  return 0;
+}
+
+/* ---------- container setup (runs in the child, before exec) ---------- */
+
+static int mkdir_p(const char *path, mode_t mode) {
+  char tmp[4096];
+  size_t len = strlen(path);
+  if (len >= sizeof tmp) return -1;
+  memcpy(tmp, path, len + 1);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+      *p = '/';
+    }
+  }
+  if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+  return 0;
+}
+
+static const char *env_get(char **env, const char *name) {
+  size_t n = strlen(name);
+  for (int i = 0; env[i]; i++)
+    if (!strncmp(env[i], name, n) && env[i][n] == '=') return env[i] + n + 1;
+  return NULL;
+}
+
+/* execve with a PATH search in the container's own PATH; returns only on failure. */
+static int exec_in_path(char **args, char **env) {
+  const char *file = args[0];
+  if (!file || !*file) {
+    errno = ENOENT;
+    return -1;
+  }
+  if (strchr(file, '/')) return execve(file, args, env);
+  const char *path = env_get(env, "PATH");
+  if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int saw_eacces = 0;
+  char buf[4096];
+  for (const char *p = path;;) {
+    const char *c = strchr(p, ':');
+    size_t l = c ? (size_t)(c - p) : strlen(p);
+    if (l + strlen(file) + 2 < sizeof buf) {
+      if (l == 0) snprintf(buf, sizeof buf, "%s", file);
+      else snprintf(buf, sizeof buf, "%.*s/%s", (int)l, p, file);
+      execve(buf, args, env);
+      if (errno == EACCES) saw_eacces = 1;
+    }
+    if (!c) break;
+    p = c + 1;
+  }
+  errno = saw_eacces ? EACCES : ENOENT;
+  return -1;
+}
+
+static void report_exec_error(int fd, const char *what) {
+  if (errno == ENOENT) die_msg(fd, "exec: \"%s\": executable file not found in $PATH", what, NULL);
+  else die_msg(fd, "exec: \"%s\": %s", what, strerror(errno));
+}
+
+static int setup_root(int errfd) {
+  char path[4096];
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    die_msg(errfd, "making / private: %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  if (hostname_v && sethostname(hostname_v, strlen(hostname_v)) < 0) {
+    die_msg(errfd, "sethostname: %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  if (!root_v) return 0;
+  char opts[8192];
+  snprintf(opts, sizeof opts, "lowerdir=/,upperdir=%s,workdir=%s", upper_v, work_v);
+  if (mount("overlay", root_v, "overlay", 0, opts) < 0) {
+    die_msg(errfd, "mounting the container root (overlay of /): %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  for (int i = 0; i < nmounts; i++) {
+    snprintf(path, sizeof path, "%s%s", root_v, mdst[i]);
+    struct stat st;
+    if (stat(msrc[i], &st) < 0) {
+      die_msg(errfd, "volume source %s: %s", msrc[i], strerror(errno));
+      return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdir_p(path, 0755) < 0) {
+        die_msg(errfd, "creating mount point %s: %s", mdst[i], strerror(errno));
+        return -1;
+      }
+    } else {
+      char dir[4096];
+      snprintf(dir, sizeof dir, "%s", path);
+      char *slash = strrchr(dir, '/');
+      if (slash && slash != dir) {
+        *slash = 0;
+        mkdir_p(dir, 0755);
+      }
+      int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0) close(fd);
+    }
+    if (mount(msrc[i], path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+      die_msg(errfd, "mounting volume at %s: %s", mdst[i], strerror(errno));
+      return -1;
+    }
+    if (mro[i]) mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+  }
+  snprintf(path, sizeof path, "%s/proc", root_v);
+  mkdir_p(path, 0555);
+  if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+    die_msg(errfd, "mounting /proc: %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  snprintf(path, sizeof path, "%s/dev", root_v);
+  mkdir_p(path, 0755);
+  if (mount("/dev", path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    die_msg(errfd, "mounting /dev: %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  snprintf(path, sizeof path, "%s/sys", root_v);
+  mkdir_p(path, 0555);
+  mount("/sys", path, NULL, MS_BIND | MS_REC, NULL);
+  if (chdir(root_v) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+    die_msg(errfd, "chroot: %s%s", strerror(errno), NULL);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---------- CRI log writer ---------- */
+
+static int log_fd = -1;
+static long log_size = 0;
+static char partial[2][LINE_MAX_BYTES];
+static size_t partial_len[2];
+
+static void rotate(void) {
+  char from[4200], to[4200];
+  if (log_files < 2) {
+    if (ftruncate(log_fd, 0) == 0) log_size = 0;
+    return;
+  }
+  for (int i = log_files - 1; i >= 2; i--) {
+    snprintf(from, sizeof from, "%s.%d", log_path, i - 1);
+    snprintf(to, sizeof to, "%s.%d", log_path, i);
+    rename(from, to);
+  }
+  snprintf(to, sizeof to, "%s.1", log_path);
+  rename(log_path, to);
+  close(log_fd);
+  log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  log_size = 0;
+}
+
+static void write_entry(int stream, const char *data, size_t len, char tag) {
+  static char line[LINE_MAX_BYTES + 128];
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  int n = snprintf(line, 128, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                   tm.tm_min, tm.tm_sec, ts.tv_nsec, stream ? "stderr" : "stdout", tag);
+  memcpy(line + n, data, len);
+  n += len;
+  line[n++] = '\n';
+  if (log_size > 0 && log_size + n > log_max) rotate();
+  if (log_fd < 0) return;
+  ssize_t w = write(log_fd, line, n);
+  if (w > 0) log_size += w;
+}
+
+static void consume(int stream, const char *buf, size_t len) {
+  char *acc = partial[stream];
+  for (size_t i = 0; i < len; i++) {
+    if (buf[i] == '\n') {
+      write_entry(stream, acc, partial_len[stream], 'F');
+      partial_len[stream] = 0;
+    } else {
+      acc[partial_len[stream]++] = buf[i];
+      if (partial_len[stream] == LINE_MAX_BYTES) {
+        write_entry(stream, acc, partial_len[stream], 'P');
+        partial_len[stream] = 0;
+      }
+    }
+  }
+}
+
+static void flush_partial(int stream) {
+  if (partial_len[stream]) write_entry(stream, partial[stream], partial_len[stream], 'F');
+  partial_len[stream] = 0;
+}
+
+/* ---------- run mode ---------- */
+
+static int sigpipe_fds[2];
+static void on_sigchld(int sig) {
+  (void)sig;
+  int e = errno;
+  (void)!write(sigpipe_fds[1], "c", 1);
+  errno = e;
+}
+
+static void write_exit(int status, long long started, long long finished, const char *reason, const char *message) {
+  char tmp[4200], buf[4096];
+  int code = 0, sig = 0;
+  if (WIFEXITED(status)) code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) {
+    sig = WTERMSIG(status);
+    code = 128 + sig;
+  }
+  snprintf(tmp, sizeof tmp, "%s.tmp", exit_path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  int n = snprintf(buf, sizeof buf, "%d %d %lld %lld %s\n%s\n", code, sig, started, finished, reason ? reason : "-", message ? message : "");
+  (void)!write(fd, buf, n);
+  fsync(fd);
+  close(fd);
+  rename(tmp, exit_path);
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run_mode(const char *specfile) {
+  if (read_spec(specfile) < 0 || !log_path || !exit_path || nargs == 0) {
+    printf("err invalid container spec %s\n", specfile);
+    return 2;
+  }
+  log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log_fd < 0) {
+    printf("err opening log file %s: %s\n", log_path, strerror(errno));
+    return 2;
+  }
+  struct stat lst;
+  if (fstat(log_fd, &lst) == 0) log_size = lst.st_size;
+  int out[2], err[2], st[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0 || pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+    printf("err pipe: %s\n", strerror(errno));
+    return 2;
+  }
+  int in_fd;
+  if (stdin_path) {
+    if (mkfifo(stdin_path, 0600) < 0 && errno != EEXIST) {
+      printf("err creating the stdin pipe %s: %s\n", stdin_path, strerror(errno));
+      return 2;
+    }
+    in_fd = open(stdin_path, O_RDWR | O_CLOEXEC); /* RDWR: never blocks, never EOF */
+  }
+  else in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (use_ns && unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+    printf("err unshare: %s\n", strerror(errno));
+    return 2;
+  }
+  struct sigaction sa = {0};
+  sa.sa_handler = on_sigchld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+  long long started = now_ms();
+  pid_t pid = fork();
+  if (pid < 0) {
+    printf("err fork: %s\n", strerror(errno));
+    return 2;
+  }
+  if (pid == 0) {
+    signal(SIGCHLD, SIG_DFL);
+    setpgid(0, 0);
+    dup2(in_fd, 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (use_ns && setup_root(st[1]) < 0) _exit(128);
+    if (cwd_v && *cwd_v) {
+      mkdir_p(cwd_v, 0755);
+      if (chdir(cwd_v) < 0) {
+        die_msg(st[1], "chdir to cwd (\"%s\") set in config.json failed: %s", cwd_v, strerror(errno));
+        _exit(128);
+      }
+    }
+    exec_in_path(argvv, envv);
+    report_exec_error(st[1], argvv[0]);
+    _exit(128);
+  }
+  close(out[1]);
+  close(err[1]);
+  close(st[1]);
+  char msg[2048];
+  ssize_t mlen = 0, r;
+  while ((r = read(st[0], msg + mlen, sizeof msg - 1 - mlen)) > 0) mlen += r;
+  msg[mlen > 0 ? mlen : 0] = 0;
+  close(st[0]);
+  if (mlen > 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    write_exit(status, started, now_ms(), "StartError", msg);
+    printf("err %s\n", msg);
+    fflush(stdout);
+    return 0;
+  }
+  printf("ok %d\n", pid);
+  fflush(stdout);
+  /* From here on the agent may be gone: no more output on our own stdio. */
+  int devnull = open("/dev/null", O_RDWR);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  dup2(devnull, 2);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  struct pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {sigpipe_fds[0], POLLIN, 0}};
+  int open_streams = 2, exited = 0, status = 0;
+  long long exited_at = 0;
+  char buf[65536];
+  while (open_streams > 0) {
+    int timeout = exited ? 100 : -1;
+    int n = poll(fds, 3, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 && exited) break; /* pipes held open by escaped processes: stop reading */
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t k = read(fds[i].fd, buf, sizeof buf);
+        if (k > 0) consume(i, buf, k);
+        else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+          flush_partial(i);
+          close(fds[i].fd);
+          fds[i].fd = -1;
+          open_streams--;
+        }
+      }
+    }
+    if (fds[2].revents & POLLIN) {
+      char c[64];
+      while (read(sigpipe_fds[0], c, sizeof c) > 0) {
+      }
+    }
+    if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+      exited = 1;
+      exited_at = now_ms();
+      /* The container ends with its main process: without a PID namespace, kill what it left. */
+      if (!use_ns) kill(-pid, SIGKILL);
+    }
+  }
+  flush_partial(0);
+  flush_partial(1);
+  if (!exited) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited_at = now_ms();
+  }
+  write_exit(status, started, exited_at, NULL, NULL);
+  return 0;
+}
+
+/* ---------- exec mode ---------- */
+
+static pid_t exec_child = 0;
+static void forward_kill(int sig) {
+  (void)sig;
+  if (exec_child > 0) kill(exec_child, SIGKILL);
+  _exit(137);
+}
+
+static int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+static int exec_mode(int argc, char **argv) {
+  /* exec PID NS TTY CWD NENV ENV... -- ARGV... */
+  if (argc < 7) return 125;
+  int target = atoi(argv[2]);
+  int ns = atoi(argv[3]);
+  int tty = atoi(argv[4]);
+  const char *cwd = argv[5];
+  int ne = atoi(argv[6]);
+  if (ne < 0 || 7 + ne >= argc) return 125;
+  char **env = calloc(ne + 1, sizeof(char *));
+  for (int i = 0; i < ne; i++) env[i] = argv[7 + i];
+  int ai = 7 + ne;
+  if (strcmp(argv[ai], "--")) return 125;
+  char **args = argv + ai + 1;
+  if (!args[0]) return 125;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (ns) {
+    char p[128];
+    const char *kinds[] = {"ipc", "uts", "pid", "mnt"};
+    int fds[4];
+    for (int i = 0; i < 4; i++) {
+      snprintf(p, sizeof p, "/proc/%d/ns/%s", target, kinds[i]);
+      fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+      if (fds[i] < 0) {
+        fprintf(stderr, "container process %d is gone: %s\n", target, strerror(errno));
+        return 126;
+      }
+    }
+    snprintf(p, sizeof p, "/proc/%d/root", target);
+    int rootfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (int i = 0; i < 4; i++) {
+      if (setns(fds[i], 0) < 0) {
+        fprintf(stderr, "entering the container's %s namespace: %s\n", kinds[i], strerror(errno));
+        return 126;
+      }
+    }
+    if (rootfd < 0 || fchdir(rootfd) < 0 || chroot(".") < 0) {
+      fprintf(stderr, "entering the container's root: %s\n", strerror(errno));
+      return 126;
+    }
+  }
+  int master = -1;
+  char *slave_name = NULL;
+  if (tty) {
+    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !(slave_name = ptsname(master))) {
+      fprintf(stderr, "allocating a pseudo-terminal: %s\n", strerror(errno));
+      return 126;
+    }
+  }
+  int st[2];
+  if (pipe2(st, O_CLOEXEC) < 0) return 126;
+  pid_t pid = fork();
+  if (pid < 0) return 126;
+  if (pid == 0) {
+    if (tty) {
+      setsid();
+      int s = open(slave_name, O_RDWR);
+      if (s < 0) _exit(126);
+      ioctl(s, TIOCSCTTY, 0);
+      dup2(s, 0);
+      dup2(s, 1);
+      dup2(s, 2);
+      if (s > 2) close(s);
+    }
+    close(3);
+    if (cwd && *cwd && chdir(cwd) < 0) {
+      fprintf(stderr, "chdir %s: %s\n", cwd, strerror(errno));
+      _exit(126);
+    }
+    exec_in_path(args, env);
+    int e = errno;
+    report_exec_error(st[1], args[0]);
+    _exit(e == ENOENT ? 127 : 126);
+  }
+  exec_child = pid;
+  signal(SIGTERM, forward_kill);
+  signal(SIGHUP, forward_kill);
+  signal(SIGINT, forward_kill);
+  signal(SIGPIPE, SIG_IGN);
+  close(st[1]);
+  char msg[1024];
+  ssize_t ml = read(st[0], msg, sizeof msg - 1);
+  close(st[0]);
+  if (ml > 0) {
+    msg[ml] = 0;
+    fprintf(stderr, "%s\n", msg);
+  }
+  int status = 0;
+  if (!tty) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return exit_code_of(status);
+  }
+  struct pollfd fds[3] = {{0, POLLIN, 0}, {master, POLLIN, 0}, {3, POLLIN, 0}};
+  if (fcntl(3, F_GETFD) < 0) fds[2].fd = -1;
+  char buf[65536], ctl[256];
+  size_t ctl_len = 0;
+  int child_done = 0;
+  for (;;) {
+    int n = poll(fds, 3, child_done ? 50 : 500);
+    if (n < 0 && errno == EINTR) continue;
+    if (!child_done && waitpid(pid, &status, WNOHANG) == pid) child_done = 1;
+    if (n == 0 && child_done) break;
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t k = read(master, buf, sizeof buf);
+      if (k > 0) {
+        for (ssize_t off = 0; off < k;) {
+          ssize_t w = write(1, buf + off, k - off);
+          if (w <= 0) break;
+          off += w;
+        }
+      } else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+        break; /* EIO: every holder of the terminal is gone */
+      }
+    }
+    if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t k = read(0, buf, sizeof buf);
+      if (k > 0) (void)!write(master, buf, k);
+      else if (k == 0 || errno != EINTR) {
+        (void)!write(master, "\x04", 1); /* end of input reads as ^D on the terminal */
+        fds[0].fd = -1;
+      }
+    }
+    if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t k = read(3, ctl + ctl_len, sizeof ctl - 1 - ctl_len);
+      if (k <= 0) fds[2].fd = -1;
+      else {
+        ctl_len += k;
+        char *nl;
+        while ((nl = memchr(ctl, '\n', ctl_len))) {
+          *nl = 0;
+          int cols = 0, rows = 0;
+          if (sscanf(ctl, "%d %d", &cols, &rows) == 2 && cols > 0 && rows > 0) {
+            struct winsize ws = {0};
+            ws.ws_col = cols;
+            ws.ws_row = rows;
+            ioctl(master, TIOCSWINSZ, &ws);
+          }
+          size_t used = nl - ctl + 1;
+          memmove(ctl, nl + 1, ctl_len - used);
+          ctl_len -= used;
+        }
+        if (ctl_len >= sizeof ctl - 1) ctl_len = 0;
+      }
+    }
+  }
+  if (!child_done) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return exit_code_of(status);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && !strcmp(argv[1], "run")) return run_mode(argv[2]);
+  if (argc >= 2 && !strcmp(argv[1], "exec")) return exec_mode(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "version")) {
+    puts("k8ts-shim 1");
+    return 0;
+  }
+  fprintf(stderr, "usage: k8ts-shim run SPECFILE | exec PID NS TTY CWD NENV ENV... -- ARGV...\n");
+  return 2;
+}
+`;
