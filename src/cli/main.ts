@@ -4,6 +4,7 @@ import { DataDirLockedError } from './data-dir-lock.js';
 import { UsageError } from './flags.js';
 import { up } from './up.js';
 import { agent } from './agent.js';
+import { image } from './image.js';
 import { SERVER_VERSION } from '../apiserver/server.js';
 
 const HELP = `k8ts: a lightweight Kubernetes-compatible workload orchestrator
@@ -13,6 +14,7 @@ Usage:
                                                       start a cluster in the foreground
   k8ts agent --kubeconfig FILE --name NODE [--runtime sim] [--data-dir DIR]
                                                       run one more node agent
+  k8ts image import|ls|rm|pull [--data-dir DIR] ...   manage the node's images (runc runtime)
   k8ts version                                        print the version
 Run 'k8ts <command> --help' for a command's flags.`;
 
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return up(rest);
     case 'agent':
       return agent(rest);
+    case 'image':
+      return image(rest);
     case 'version':
     case '--version':
       console.log(`k8ts ${SERVER_VERSION.gitVersion}`);
