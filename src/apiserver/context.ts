@@ -20,6 +20,8 @@ export const PROTECTED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'k
 /** Streams served by node agents (logs, exec, attach, port-forward); absent until a node provides them. */
 export interface PodStreams {
   handle(kind: 'log' | 'exec' | 'attach' | 'portforward', pod: KObject, req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, query: URLSearchParams, head?: Buffer): Promise<void>;
+  /** Upgrade requests (exec/attach over WebSocket or SPDY) for pods; throws ApiError to refuse. */
+  upgrade?(req: import('node:http').IncomingMessage, socket: import('node:net').Socket, head: Buffer, info: import('./request-info.js').ResourceRequest, query: URLSearchParams): Promise<void>;
 }
 
 export class ApiServerContext {

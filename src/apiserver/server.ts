@@ -22,7 +22,8 @@ import {
   apiVersions,
 } from './discovery.js';
 import { handleResource, sendError, sendJson } from './handlers.js';
-import { parseRequestPath, type ResourceRequest } from './request-info.js';
+import { NodePodStreams } from './pod-streams.js';
+import { parseRequestPath } from './request-info.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -81,7 +82,10 @@ export class ApiServer {
   constructor(
     readonly ctx: ApiServerContext,
     private readonly opts: ServerOptions,
-  ) {}
+  ) {
+    // Logs, exec and attach go to the kubelet API of the pod's node, with the cluster token.
+    ctx.podStreams ??= new NodePodStreams(ctx, { token: opts.tokens[0] });
+  }
 
   get port(): number {
     return (this.server?.address() as AddressInfo | null)?.port ?? this.opts.port;
@@ -134,7 +138,7 @@ export class ApiServer {
     if (!this.authenticated(req)) return fail(apiErr.unauthorized());
     const info = parseRequestPath(url.pathname);
     if (info.kind !== 'resource' || info.group !== '' || info.resource !== 'pods' || !info.name) return fail(apiErr.pathNotFound());
-    const streams = this.ctx.podStreams as unknown as { upgrade?: (req: IncomingMessage, socket: import('node:net').Socket, head: Buffer, info: ResourceRequest, query: URLSearchParams) => Promise<void> } | undefined;
+    const streams = this.ctx.podStreams;
     if (!streams?.upgrade) {
       return fail(apiErr.badRequest(`${info.subresource ?? 'this request'} is not supported yet: no node agent serves pod streams`));
     }

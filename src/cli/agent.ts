@@ -15,6 +15,8 @@ export const AGENT_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', help: 'directory for the agent state (logs, volumes)' },
   'pod-cidr': { type: 'string', help: 'pod IP range of this node, e.g. 10.244.9.0/24 (default: the Node spec.podCIDR)' },
   'node-ip': { type: 'string', help: 'the node IP to report' },
+  'kubelet-address': { type: 'string', default: '0.0.0.0', help: 'address the kubelet API (logs, exec, attach) listens on' },
+  'kubelet-port': { type: 'number', default: 10250, help: 'port of the kubelet API (0: any free port)' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -37,6 +39,8 @@ export async function agent(argv: string[]): Promise<number> {
     runtime,
     podCIDR: flags['pod-cidr'] ? String(flags['pod-cidr']) : undefined,
     nodeIP: flags['node-ip'] ? String(flags['node-ip']) : undefined,
+    rootDir: dataDir,
+    server: { host: String(flags['kubelet-address']), port: Number(flags['kubelet-port']), token: kc.token },
   });
   await kubelet.start();
   console.log(`k8ts agent ${flags.name} is running against ${kc.server}`);

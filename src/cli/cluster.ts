@@ -2,6 +2,7 @@
 // components other than the API server reach it only through the REST client over loopback,
 // exactly as they would from another machine.
 
+import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../apiserver/control-plane.js';
 import { RestClient } from '../client/rest-client.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
@@ -38,7 +39,9 @@ export function nodeName(i: number): string {
 
 export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   // Fail before anything starts when the runtime cannot run here.
-  const runtimes = Array.from({ length: o.nodes }, () => createRuntime(o.runtime, { dataDir: o.dataDir }));
+  // Each node agent keeps its own state (containers, logs, volumes) under nodes/<name>.
+  const nodeDir = (i: number) => join(o.dataDir, 'nodes', nodeName(i));
+  const runtimes = Array.from({ length: o.nodes }, (_, i) => createRuntime(o.runtime, { dataDir: nodeDir(i + 1) }));
   const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token] });
   cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
   const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -56,7 +59,15 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     await manager.start();
     stops.push(() => manager.stop());
     for (let i = 1; i <= o.nodes; i++) {
-      const kubelet = new Kubelet({ client: client('kubelet'), nodeName: nodeName(i), runtime: runtimes[i - 1], controlPlane: i === 1, podCIDR: `10.244.${i}.0/24` });
+      const kubelet = new Kubelet({
+        client: client('kubelet'),
+        nodeName: nodeName(i),
+        runtime: runtimes[i - 1],
+        controlPlane: i === 1,
+        podCIDR: `10.244.${i}.0/24`,
+        rootDir: nodeDir(i),
+        server: { host: loopback.replace(/^\[|\]$/g, ''), token: o.token },
+      });
       await kubelet.start();
       stops.push(() => kubelet.stop());
     }

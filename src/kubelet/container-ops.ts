@@ -13,7 +13,8 @@ import type { ContainerRecord, PodRecord } from './pod-record.js';
 import { runHook, type HookContext } from './lifecycle-hooks.js';
 import { commandOf, envOf, podDescription, pullPolicyOf, restartPolicyOf, terminationGraceSeconds } from './pod-spec-helpers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
-import type { ContainerStatus } from './runtime/runtime.js';
+import type { ContainerSetup } from './container-setup.js';
+import type { ContainerStatus, Mount } from './runtime/runtime.js';
 
 /** Collects what a sync learned about when to look at the pod again. */
 export class SyncPlan {
@@ -33,9 +34,15 @@ export interface ContainerOpsDeps {
   /** Asks for a sync of the pod (a stop finished). */
   wake(uid: string): void;
   log(message: string): void;
+  /** Resolved env, command, args and volume mounts for runtimes that run real workloads. */
+  setup?: ContainerSetup;
+  /** The node IP (status.hostIP for the downward API). */
+  nodeIP?: string;
 }
 
 const RETRY_MS = 10_000;
+/** Config errors are often a claim or ConfigMap about to appear: look again soon. */
+const CONFIG_RETRY_MS = 2_000;
 
 export class ContainerOps {
   constructor(private readonly d: ContainerOpsDeps) {}
@@ -94,7 +101,20 @@ export class ContainerOps {
       return;
     }
     const attempt = cr.currentId ? cr.restartCount + 1 : cr.restartCount;
-    const { command, args } = commandOf(spec);
+    let { command, args } = commandOf(spec);
+    let env = envOf(spec);
+    let mounts: Mount[] | undefined;
+    if (rt.capabilities.mounts && this.d.setup) {
+      try {
+        ({ command, args, env, mounts } = await this.d.setup.build(pod, spec, rec.podIP, this.d.nodeIP ?? ''));
+      } catch (err) {
+        const msg = errText(err);
+        cr.waiting = { reason: 'CreateContainerConfigError', message: msg };
+        this.d.events.failed(pod, cr, msg);
+        plan.wake(now() + CONFIG_RETRY_MS);
+        return;
+      }
+    }
     let id: string;
     try {
       id = await rt.createContainer(rec.sandboxId!, {
@@ -104,7 +124,8 @@ export class ContainerOps {
         command,
         args,
         workingDir: typeof spec.workingDir === 'string' ? spec.workingDir : undefined,
-        env: envOf(spec),
+        env,
+        mounts,
         labels: { 'io.kubernetes.container.name': cr.name, 'io.kubernetes.pod.name': rec.name, 'io.kubernetes.pod.namespace': rec.namespace, 'io.kubernetes.pod.uid': rec.uid },
         logPath: `${cr.name}/${attempt}.log`,
         tty: spec.tty === true,

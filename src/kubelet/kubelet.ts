@@ -21,6 +21,13 @@ import { ProbeManager } from './probes/probe-manager.js';
 import { runProbe } from './probes/probe-runner.js';
 import type { ContainerRuntime, ExecResult, LogEntry, LogOptions } from './runtime/runtime.js';
 import { StatusWriter } from './status-writer.js';
+import { ContainerSetup } from './container-setup.js';
+import { ContainerStreams } from './container-streams.js';
+import { takeInventory, type AdoptedPod } from './runtime-adoption.js';
+import { KubeletServer } from './server/kubelet-server.js';
+import { KUBELET_CERT_ANNOTATION, servingCert } from './server/serving-cert.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface KubeletOptions {
   client: RestClient;
@@ -50,6 +57,13 @@ export interface KubeletOptions {
   /** Status writes in flight (default 4: over HTTP/1.1 each is a connection to the API server). */
   statusWorkers?: number;
   log?: (message: string) => void;
+  /** The agent's own directory (pod volumes, serving certificate); a temporary one if absent. */
+  rootDir?: string;
+  /**
+   * Serve the kubelet API (logs, exec, attach) for the API server; its port is published in
+   * the Node's daemonEndpoints. `tls: false` serves plain HTTP (tests only).
+   */
+  server?: { host: string; port?: number; token?: string; tls?: boolean };
 }
 
 const DEFAULT_POD_CIDR = '10.88.0.0/16';
@@ -74,6 +88,10 @@ export class Kubelet {
   private running?: Promise<void>;
   private unsubscribe: (() => void)[] = [];
   private stopped = false;
+  private adoptions = new Map<string, AdoptedPod>();
+  private kubeletServer?: KubeletServer;
+  /** Resolves log, exec and attach requests of the kubelet API to containers. */
+  readonly streams: ContainerStreams;
 
   constructor(private readonly opts: KubeletOptions) {
     this.nodeName = opts.nodeName;
@@ -99,6 +117,7 @@ export class Kubelet {
       events,
       (uid) => this.queue.add(uid),
     );
+    const rootDir = opts.rootDir ?? join(tmpdir(), `k8ts-kubelet-${opts.nodeName}`);
     this.workers = new PodWorkers({
       clock: this.clock,
       nodeIP: this.nodeIP,
@@ -111,13 +130,33 @@ export class Kubelet {
       runtimeFor: (pod) => this.runtimeFor(pod),
       wake: (uid) => this.queue.add(uid),
       log: this.log,
+      setup: new ContainerSetup(opts.client, rootDir),
+      adopted: (uid) => {
+        const a = this.adoptions.get(uid);
+        this.adoptions.delete(uid);
+        return a;
+      },
+    });
+    this.streams = new ContainerStreams({
+      records: () => this.workers.records.values(),
+      pod: (uid) => this.podsByUid.get(uid),
+      status: (uid) => this.status.latest(uid),
     });
   }
 
   /** Registers the node (retrying until the API answers), then starts the lease and the pods. */
   async start(): Promise<void> {
     const o = this.opts;
+    const annotations: Record<string, string> = {};
+    if (o.server) {
+      const cert = o.server.tls === false ? undefined : await servingCert(o.nodeName, o.rootDir && join(o.rootDir, 'pki'));
+      if (cert) annotations[KUBELET_CERT_ANNOTATION] = cert.fingerprint256;
+      this.kubeletServer = new KubeletServer(this.streams, { host: o.server.host, port: o.server.port ?? 0, token: o.server.token, cert });
+      await this.kubeletServer.listen();
+    }
     const facts = nodeFacts({
+      kubeletPort: this.kubeletServer?.port,
+      annotations,
       name: o.nodeName,
       labels: o.labels,
       controlPlane: o.controlPlane,
@@ -151,6 +190,9 @@ export class Kubelet {
       delete: (pod) => this.podDeleted(pod),
     });
     await this.informer.start();
+    // Containers a kept runtime still runs from before a restart: adopt them, or end them when
+    // their pod is gone.
+    this.adoptions = await takeInventory(this.allRuntimes(), (uid) => this.podsByUid.has(uid), this.log);
     this.running = runWorkers(this.queue, o.podWorkers ?? 16, (uid) => this.workers.sync(uid), (uid, err) => this.log(`sync pod ${this.describe(uid)}: ${errText(err)}`));
   }
 
@@ -173,6 +215,12 @@ export class Kubelet {
       }
     }
     if (this.recorder) await settle(this.recorder.flush(), 2000);
+    await this.kubeletServer?.close();
+  }
+
+  /** The kubelet API's port (0 when it does not serve one). */
+  get serverPort(): number {
+    return this.kubeletServer?.port ?? 0;
   }
 
   /** Pods this agent currently tracks (tests, benchmarks). */

@@ -48,8 +48,9 @@ async function execHook(command: string[] | undefined, ctx: HookContext): Promis
 }
 
 function httpHook(g: JsonObject, ctx: HookContext): Promise<string | undefined> {
-  if (ctx.runtime.capabilities.simulatedProbes || !ctx.runtime.capabilities.podNetwork) return Promise.resolve(undefined);
-  const host = typeof g.host === 'string' && g.host ? g.host : ctx.podIP;
+  if (ctx.runtime.capabilities.simulatedProbes) return Promise.resolve(undefined);
+  // Pods of a runtime without a pod network share the node's: they listen on loopback.
+  const host = typeof g.host === 'string' && g.host ? g.host : ctx.runtime.capabilities.podNetwork ? ctx.podIP : '127.0.0.1';
   const port = typeof g.port === 'number' ? g.port : Number(g.port);
   if (!host || !Number.isFinite(port)) return Promise.resolve(`HTTP lifecycle hook for Container "${ctx.containerName}" has no usable host or port`);
   const scheme = String(g.scheme ?? 'HTTP').toLowerCase() === 'https' ? 'https' : 'http';

@@ -29,6 +29,10 @@ export interface NodeFacts {
   machineID: string;
   systemUUID: string;
   bootID: string;
+  /** Port of the node's kubelet API (status.daemonEndpoints), default 10250. */
+  kubeletPort?: number;
+  /** Annotations the agent keeps on its Node (e.g. its serving certificate's fingerprint). */
+  annotations?: Record<string, string>;
 }
 
 export interface NodeFactOptions {
@@ -39,6 +43,8 @@ export interface NodeFactOptions {
   nodeIP?: string;
   capacity?: { cpu?: string; memory?: string; pods?: number; ephemeralStorage?: string };
   containerRuntimeVersion: string;
+  kubeletPort?: number;
+  annotations?: Record<string, string>;
 }
 
 /** GOARCH for Node's os.arch(). */
@@ -110,6 +116,8 @@ export function nodeFacts(o: NodeFactOptions): NodeFacts {
     machineID: hashHex(`${o.name}/machine-id`).slice(0, 32),
     systemUUID: `${u.slice(0, 8)}-${u.slice(8, 12)}-${u.slice(12, 16)}-${u.slice(16, 20)}-${u.slice(20, 32)}`,
     bootID: randomUUID(),
+    kubeletPort: o.kubeletPort,
+    annotations: o.annotations,
   };
 }
 
@@ -157,7 +165,7 @@ export function nodeStatus(f: NodeFacts, now: Date, previousConditions: JsonObje
       { type: 'InternalIP', address: f.nodeIP },
       { type: 'Hostname', address: f.name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: f.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: f.machineID,
       systemUUID: f.systemUUID,
@@ -181,7 +189,7 @@ export function nodeObject(f: NodeFacts, now: Date): KObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: f.name, labels: { ...f.labels }, annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+    metadata: { name: f.name, labels: { ...f.labels }, annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', ...(f.annotations ?? {}) } },
     spec,
     status: nodeStatus(f, now),
   };
@@ -191,5 +199,5 @@ export function nodeObject(f: NodeFacts, now: Date): KObject {
 export function statusFingerprint(status: JsonObject | undefined): string {
   if (!status) return '';
   const conds = (Array.isArray(status.conditions) ? status.conditions : []).map((c: JsonObject) => `${c.type}=${c.status}/${c.reason ?? ''}`);
-  return JSON.stringify([status.capacity, status.allocatable, conds, status.addresses, status.nodeInfo]);
+  return JSON.stringify([status.capacity, status.allocatable, conds, status.addresses, status.nodeInfo, status.daemonEndpoints]);
 }

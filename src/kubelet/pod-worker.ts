@@ -22,6 +22,8 @@ import { containerRecord, newPodRecord, resumeFromApi, type ContainerRecord, typ
 import { containersOf, initContainersOf, isSidecar, probeOf, restartPolicyOf, shouldRestart, spec, terminationGraceSeconds, type ContainerKind, type ProbeSpec } from './pod-spec-helpers.js';
 import { generatePodStatus, type ContainerView } from './pod-status.js';
 import type { ProbeManager } from './probes/probe-manager.js';
+import type { ContainerSetup } from './container-setup.js';
+import { adoptInto, type AdoptedPod } from './runtime-adoption.js';
 import type { ContainerRuntime, ContainerStatus } from './runtime/runtime.js';
 import type { StatusWriter } from './status-writer.js';
 
@@ -38,6 +40,10 @@ export interface PodWorkerDeps {
   runtimeFor(pod: KObject): Promise<ContainerRuntime>;
   wake(uid: string): void;
   log(message: string): void;
+  /** Env, command and volumes for runtimes that run real workloads (capabilities.mounts). */
+  setup?: ContainerSetup;
+  /** What a kept runtime still holds for the pod after an agent restart (taken once). */
+  adopted?(uid: string): AdoptedPod | undefined;
 }
 
 type ById = Map<string, ContainerStatus>;
@@ -49,7 +55,7 @@ export class PodWorkers {
   private readonly ops: ContainerOps;
 
   constructor(private readonly d: PodWorkerDeps) {
-    this.ops = new ContainerOps({ clock: d.clock, events: d.events, backoff: d.backoff, probes: d.probes, wake: d.wake, log: d.log });
+    this.ops = new ContainerOps({ clock: d.clock, events: d.events, backoff: d.backoff, probes: d.probes, wake: d.wake, log: d.log, setup: d.setup, nodeIP: d.nodeIP });
   }
 
   /** One sync of one pod; the result says when to sync it again at the latest. */
@@ -69,11 +75,15 @@ export class PodWorkers {
         this.d.events.sandboxFailed(pod, errText(err));
         return { requeueAfterMs: 30_000 };
       }
-      rec = newPodRecord(pod, runtime);
+      const adopted = this.d.adopted?.(uid);
+      rec = newPodRecord(pod, adopted?.runtime ?? runtime);
       // A pod already in a terminal phase is never run again (agent restarted, pod kept).
       if (PHASE_TERMINAL.has(String(pod.status?.phase))) {
         rec.finished = true;
         rec.adoptedTerminal = true;
+        if (adopted) rec.sandboxId = adopted.sandbox.id;
+      } else if (adopted) {
+        for (const id of adoptInto(rec, pod, adopted, this.d.nodeIP)) await rec.runtime.removeContainer(id).catch(() => undefined);
       } else resumeFromApi(rec, pod);
       this.records.set(uid, rec);
     }
@@ -356,6 +366,7 @@ export class PodWorkers {
       rec.sandboxReady = false;
       await rec.runtime.removePodSandbox(id).catch((err) => this.d.log(`removing sandbox of pod ${rec.namespace}/${rec.name}: ${errText(err)}`));
     }
+    if (rec.runtime.capabilities.mounts) await this.d.setup?.volumes.cleanup(rec.uid).catch((err) => this.d.log(`removing volumes of pod ${rec.namespace}/${rec.name}: ${errText(err)}`));
   }
 
   private publish(pod: KObject, rec: PodRecord, byId: ById, plan: SyncPlan): void {

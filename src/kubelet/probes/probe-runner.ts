@@ -51,7 +51,7 @@ function portOf(port: unknown, container: JsonObject | undefined): number | unde
 function httpProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<Outcome> {
   const g = spec.raw.httpGet as JsonObject;
   const port = portOf(g.port, ctx.container);
-  const host = typeof g.host === 'string' && g.host ? g.host : ctx.podIP;
+  const host = typeof g.host === 'string' && g.host ? g.host : podAddress(ctx);
   if (!port || !host) return Promise.resolve({ result: 'failure', output: `unable to resolve the probe's address (port ${String(g.port)})`, errored: true });
   const scheme = String(g.scheme ?? 'HTTP').toLowerCase() === 'https' ? 'https' : 'http';
   let path = typeof g.path === 'string' ? g.path : '/';
@@ -78,7 +78,7 @@ function httpProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<Outcome> {
 function tcpProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<Outcome> {
   const t = spec.raw.tcpSocket as JsonObject;
   const port = portOf(t.port, ctx.container);
-  const host = typeof t.host === 'string' && t.host ? t.host : ctx.podIP;
+  const host = typeof t.host === 'string' && t.host ? t.host : podAddress(ctx);
   if (!port || !host) return Promise.resolve({ result: 'failure', output: `unable to resolve the probe's address (port ${String(t.port)})`, errored: true });
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
@@ -96,6 +96,11 @@ function tcpProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<Outcome> {
       resolve({ result: 'failure', output: dialError(host, port, e) });
     });
   });
+}
+
+/** Where the pod listens: its IP, or loopback when the runtime's pods share the node's network. */
+function podAddress(ctx: ProbeContext): string | undefined {
+  return ctx.runtime.capabilities.podNetwork ? ctx.podIP : '127.0.0.1';
 }
 
 function dialError(host: string, port: number, e: NodeJS.ErrnoException): string {

@@ -1,0 +1,59 @@
+// What a container gets besides its spec when the runtime runs real workloads (capabilities.mounts):
+// its resolved environment, expanded command and args, and its volumes as host mounts. Simulating
+// runtimes keep the spec's literal values and no mounts (they have no processes or files).
+
+import { ApiError } from '../api/errors.js';
+import type { JsonObject, KObject } from '../api/types.js';
+import { ResourceClient, R } from '../client/resources.js';
+import type { RestClient } from '../client/rest-client.js';
+import { containerEnvironment, type PodFacts } from './container-env.js';
+import { PodVolumes } from './pod-volumes.js';
+import type { KeyValue, Mount } from './runtime/runtime.js';
+
+export interface ContainerSetupResult {
+  env: KeyValue[];
+  command: string[];
+  args: string[];
+  mounts: Mount[];
+}
+
+export class ContainerSetup {
+  readonly volumes: PodVolumes;
+  private readonly configMaps: ResourceClient;
+  private readonly secrets: ResourceClient;
+  private readonly claims: ResourceClient;
+  private readonly pvs: ResourceClient;
+
+  constructor(client: RestClient, rootDir: string) {
+    this.configMaps = new ResourceClient(client, R.configmaps);
+    this.secrets = new ResourceClient(client, R.secrets);
+    this.claims = new ResourceClient(client, R.persistentvolumeclaims);
+    this.pvs = new ResourceClient(client, R.persistentvolumes);
+    this.volumes = new PodVolumes(rootDir, {
+      configMap: (ns, n) => this.getOrUndefined(this.configMaps, ns, n),
+      secret: (ns, n) => this.getOrUndefined(this.secrets, ns, n),
+      claim: (ns, n) => this.getOrUndefined(this.claims, ns, n),
+      volume: (n) => this.getOrUndefined(this.pvs, undefined, n),
+    });
+  }
+
+  async build(pod: KObject, container: JsonObject, podIP: string | undefined, hostIP: string): Promise<ContainerSetupResult> {
+    const facts: PodFacts = { pod, podIP, hostIP };
+    const src = {
+      configMap: (ns: string, n: string) => this.getOrUndefined(this.configMaps, ns, n),
+      secret: (ns: string, n: string) => this.getOrUndefined(this.secrets, ns, n),
+    };
+    const { env, command, args } = await containerEnvironment(container, facts, src);
+    const mounts = await this.volumes.mountsFor(facts, container);
+    return { env, command, args, mounts };
+  }
+
+  private async getOrUndefined(rc: ResourceClient, ns: string | undefined, name: string): Promise<KObject | undefined> {
+    try {
+      return await rc.get(ns, name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+}

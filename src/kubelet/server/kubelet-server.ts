@@ -1,0 +1,152 @@
+// The kubelet API: the small HTTPS server through which the API server reaches a node's pods, as
+// kube-apiserver reaches kubelets on port 10250. Requests must carry the cluster's bearer token.
+//   GET  /healthz
+//   GET  /containerLogs/{namespace}/{pod}/{container}?follow&previous&tailLines&sinceSeconds&sinceTime&timestamps&limitBytes
+//   GET  /exec/{namespace}/{pod}/{container}?command=...&stdin&stdout&stderr&tty   (WebSocket upgrade)
+//   GET  /attach/{namespace}/{pod}/{container}?stdin&stdout&stderr&tty             (WebSocket upgrade)
+// exec and attach speak v5.channel.k8s.io and v4.channel.k8s.io; a SPDY/3.1 upgrade (kubectl
+// 1.27-1.29, and 1.30+ after a failed WebSocket attempt) is answered, once the target is valid,
+// with a 400 Status saying which kubectl versions can exec.
+
+import { timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { ApiError } from '../../api/errors.js';
+import { RuntimeNotFoundError } from '../runtime/runtime.js';
+import type { ContainerStreams } from '../container-streams.js';
+import { serveLogs } from './log-handler.js';
+import { serveRemoteCommand, SUPPORTED_PROTOCOLS } from './remote-command.js';
+import type { ServingCert } from './serving-cert.js';
+
+export interface KubeletServerOptions {
+  host: string;
+  /** 0 picks a free port (published in the Node's daemonEndpoints). */
+  port: number;
+  /** Bearer token callers must present; undefined accepts anyone (tests only). */
+  token?: string;
+  /** TLS identity; plain HTTP without it (tests only). */
+  cert?: ServingCert;
+}
+
+export const SPDY_NOT_SUPPORTED =
+  'this node serves exec, attach and cp over WebSocket (v5.channel.k8s.io) only, which kubectl 1.30 and newer use; kubectl 1.27-1.29 speak only SPDY/3.1, which k8ts does not implement: use kubectl 1.30 or newer';
+
+function status(e: ApiError): string {
+  return JSON.stringify(e.toStatus());
+}
+
+export class KubeletServer {
+  private server?: http.Server | https.Server;
+  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => SUPPORTED_PROTOCOLS.find((p) => offered.has(p)) ?? false });
+
+  constructor(
+    private readonly streams: ContainerStreams,
+    private readonly opts: KubeletServerOptions,
+  ) {}
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.opts.port;
+  }
+
+  async listen(): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const c = this.opts.cert;
+    this.server = c ? https.createServer({ key: c.key, cert: c.cert }, handler) : http.createServer(handler);
+    this.server.requestTimeout = 0; // log follows and exec sessions are long-lived
+    this.server.on('upgrade', (req, socket, head) => void this.upgrade(req, socket as Socket, head));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port, this.opts.host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections?.();
+    });
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const t = this.opts.token;
+    if (t === undefined) return true;
+    const h = req.headers.authorization;
+    if (!h?.startsWith('Bearer ')) return false;
+    const given = Buffer.from(h.slice(7).trim());
+    const want = Buffer.from(t);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://kubelet');
+      if (url.pathname === '/healthz') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+        return;
+      }
+      if (!this.authorized(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      if (parts[0] === 'containerLogs' && parts.length === 4 && req.method === 'GET') {
+        return await serveLogs(this.streams, parts[1], parts[2], parts[3], url.searchParams, req, res);
+      }
+      if ((parts[0] === 'exec' || parts[0] === 'attach') && parts.length === 4) throw new ApiError(400, 'BadRequest', 'Upgrade request required');
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    } catch (err) {
+      const e = toApiError(err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(e.code, { 'Content-Type': 'application/json' }).end(status(e));
+    }
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const fail = (e: ApiError) => {
+      const body = status(e);
+      socket.end(`HTTP/1.1 ${e.code} ${http.STATUS_CODES[e.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    socket.on('error', () => undefined);
+    try {
+      if (!this.authorized(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const url = new URL(req.url ?? '/', 'http://kubelet');
+      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const kind = parts[0];
+      if ((kind !== 'exec' && kind !== 'attach') || parts.length !== 4) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      const [, ns, pod, container] = parts;
+      const q = url.searchParams;
+      const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+      const opts = { stdin: flag('stdin') || flag('input'), tty: flag('tty') };
+      const cmd = q.getAll('command');
+      if (kind === 'exec' && cmd.length === 0) throw new ApiError(400, 'BadRequest', 'you must specify at least 1 command');
+      const isWebSocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+      const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+      const protocol = SUPPORTED_PROTOCOLS.find((p) => protocols.includes(p));
+      // Validate the target first, so the client sees why it cannot exec whatever it speaks.
+      const session = kind === 'exec' ? await this.streams.exec(ns, pod, container, cmd, opts) : await this.streams.attach(ns, pod, container, opts);
+      if (!isWebSocket || !protocol) {
+        session.close();
+        throw new ApiError(400, 'BadRequest', isWebSocket ? `unsupported WebSocket subprotocols ${JSON.stringify(protocols)}: this node speaks ${SUPPORTED_PROTOCOLS.join(', ')}` : SPDY_NOT_SUPPORTED);
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        serveRemoteCommand(ws, session, { protocol, stdin: opts.stdin, stdout: q.get('stdout') !== 'false' && q.get('output') !== '0', stderr: !opts.tty && (flag('stderr') || flag('error')), cmd });
+      });
+    } catch (err) {
+      fail(toApiError(err));
+    }
+  }
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof RuntimeNotFoundError) return new ApiError(404, 'NotFound', err.message);
+  return new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
+}
