@@ -1,0 +1,269 @@
+// Real kubectl against `k8ts up --runtime process` (as root: namespaces, overlay root, bind
+// mounts): kubectl logs (-f, --previous, --tail, --timestamps, errors), exec (stdin, exit codes,
+// -it on a pseudo-terminal through `script`), a PVC file that survives `kill 1` and a pod
+// deletion, and a `k8ts agent` that is killed and restarted: it adopts the containers of pods
+// that still exist and ends those of pods deleted meanwhile. After each pod is gone, no process
+// of it is left (checked in /proc by the container's PID namespace).
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
+
+const json = (c: Cluster, args: string[]) => JSON.parse(ok(c.kubectl([...args, '-o', 'json'])));
+
+function pod(name: string, command: string, extra: { volumes?: object[]; volumeMounts?: object[]; env?: object[]; restartPolicy?: string; nodeName?: string } = {}): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      terminationGracePeriodSeconds: 3,
+      ...(extra.restartPolicy ? { restartPolicy: extra.restartPolicy } : {}),
+      ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', command], env: extra.env, volumeMounts: extra.volumeMounts }],
+      volumes: extra.volumes,
+    },
+  });
+}
+
+/** A shell that ends on SIGTERM (PID 1 gets SIGTERM only with a handler) and prints a tick every 0.2 s. */
+const TICKER = `trap 'echo stopping; exit 0' TERM; echo "started on $(hostname) as $MY_NAME in $MY_NS"; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done`;
+
+/** The PID namespace (`pid:[N]`) of each running container of a pod, from the runtime's state. */
+function containerNamespaces(dataDir: string, podUid: string): string[] {
+  const root = join(dataDir, 'process-runtime');
+  const out: string[] = [];
+  for (const id of readdirSync(join(root, 'containers'))) {
+    try {
+      const rec = JSON.parse(readFileSync(join(root, 'containers', id, 'container.json'), 'utf8'));
+      const sb = JSON.parse(readFileSync(join(root, 'sandboxes', `${rec.sandboxId}.json`), 'utf8'));
+      if (sb.config.uid === podUid && rec.pid) out.push(readlinkSync(`/proc/${rec.pid}/ns/pid`));
+    } catch {
+      /* exited or removed meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Host processes living in any of the PID namespaces. */
+function processesIn(namespaces: string[]): number[] {
+  const found: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (namespaces.includes(readlinkSync(`/proc/${p}/ns/pid`))) found.push(Number(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+/** Shim processes running from a data dir (their command line names it). */
+function shimsOf(dataDir: string): number[] {
+  const found: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.includes(dataDir) && cmd.includes('k8ts-shim')) found.push(Number(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+/** Runs kubectl under `script` so it has a terminal (exec -it), feeding it `input`. */
+function kubectlOnTerminal(c: Cluster, args: string, input: string): Promise<{ code: number | null; out: string }> {
+  const cache = tempDir('k8ts-kubectl-cache-');
+  const cmd = `${KUBECTL} --kubeconfig ${c.kubeconfig} --cache-dir ${cache} ${args}`;
+  return new Promise((resolve) => {
+    const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.stdin.end(input);
+    const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      rmSync(cache, { recursive: true, force: true });
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('kubectl with the process runtime', () => {
+  let c: Cluster;
+  let nodeDir: string;
+  before(async () => {
+    c = await startCluster({ args: ['--runtime', 'process'] });
+    nodeDir = join(c.dataDir, 'nodes', 'k8ts-node-1');
+    await eventually(() => / Ready /.test(ok(c.kubectl(['get', 'nodes', '--no-headers']))), 'a Ready node');
+    ok(c.kubectl(['apply', '-f', '-'], {
+      input: pod('ticker', TICKER, {
+        env: [
+          { name: 'MY_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'MY_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        ],
+      }),
+    }));
+    await eventually(() => json(c, ['get', 'pod', 'ticker']).status.phase === 'Running', 'ticker Running');
+  });
+  after(async () => {
+    if (!c) return;
+    c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true'], { timeoutMs: 60_000 });
+    for (const pid of shimsOf(c.dataDir)) process.kill(pid, 'SIGKILL');
+    await c.destroy();
+  });
+
+  test('logs of a running container: whole, --tail, --timestamps, -f sees new lines', async () => {
+    const all = await eventually(() => {
+      const out = ok(c.kubectl(['logs', 'ticker']));
+      return /tick 3\n/.test(out) ? out : undefined;
+    }, 'three ticks');
+    assert.match(String(all), /^started on ticker as ticker in default\n/);
+    const tail = ok(c.kubectl(['logs', 'ticker', '--tail', '1']));
+    assert.match(tail, /^tick \d+\n$/);
+    const ts = ok(c.kubectl(['logs', 'ticker', '--tail', '2', '--timestamps']));
+    assert.match(ts, /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z tick \d+\n){2}$/);
+    // -f: lines printed after it started arrive while it runs.
+    const last = Number(/tick (\d+)\n$/.exec(ok(c.kubectl(['logs', 'ticker', '--tail', '1'])))![1]);
+    const follow = c.kubectlStream(['logs', '-f', 'ticker', '--tail', '1']);
+    try {
+      await eventually(() => new RegExp(`tick ${last + 5}\\n`).test(follow.output()), `tick ${last + 5} through -f`, 20_000);
+    } finally {
+      await follow.stop();
+    }
+  });
+
+  test('log errors are the kubelet\'s: unknown container, container waiting to start', async () => {
+    const bad = c.kubectl(['logs', 'ticker', '-c', 'nope']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /container nope is not valid for pod ticker/);
+    // No command: the process runtime cannot run an image's entrypoint.
+    ok(c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'no-command' }, spec: { containers: [{ name: 'main', image: 'nginx:1.16' }] } }) }));
+    const waiting = await eventually(() => json(c, ['get', 'pod', 'no-command']).status.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError' && json(c, ['get', 'pod', 'no-command']).status.containerStatuses[0].state.waiting, 'CreateContainerError');
+    assert.equal(waiting.message, 'the process runtime needs a command; image entrypoints need the runc runtime');
+    const r = c.kubectl(['logs', 'no-command']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'Error from server (BadRequest): container "main" in pod "no-command" is waiting to start: CreateContainerError');
+    ok(c.kubectl(['delete', 'pod', 'no-command', '--grace-period=0']));
+  });
+
+  test('exec: stdin piped, exit codes, the container\'s hostname and PID namespace', async () => {
+    const cat = c.kubectl(['exec', '-i', 'ticker', '--', 'cat'], { input: 'hi\nthere\n' });
+    assert.equal(ok(cat), 'hi\nthere\n');
+    const three = c.kubectl(['exec', 'ticker', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(three.code, 3);
+    assert.match(three.stderr, /command terminated with exit code 3/);
+    assert.equal(ok(c.kubectl(['exec', 'ticker', '--', 'hostname'])), 'ticker\n');
+    // PID 1 of the container is its shell; exec'd commands live in the same namespace.
+    assert.equal(ok(c.kubectl(['exec', 'ticker', '--', 'cat', '/proc/1/cmdline'])).split('\0')[0], 'sh');
+    const missing = c.kubectl(['exec', 'ticker', '--', 'no-such-program']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /exec: "no-such-program": executable file not found in \$PATH/);
+  });
+
+  test('exec -it runs an interactive shell on a pseudo-terminal', async () => {
+    const r = await kubectlOnTerminal(c, 'exec -it ticker -- sh', 'echo answer=$((6*7))\ntty\nexit 5\n');
+    assert.equal(r.code, 5, r.out);
+    assert.match(r.out, /answer=42/);
+    assert.match(r.out, /\/dev\/pts\/\d+/);
+    assert.match(r.out, /# /); // the shell's prompt: it saw a terminal
+  });
+
+  test('a file on a PVC survives kill 1 (logs --previous shows the first run) and a pod deletion; nothing is left running', async () => {
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    ok(c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(claim) }));
+    const withClaim = () =>
+      pod('stateful', `trap 'exit 0' TERM; echo "run saw: $(cat /data/note 2>/dev/null || echo nothing)"; while true; do sleep 0.2; done`, {
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      });
+    ok(c.kubectl(['apply', '-f', '-'], { input: withClaim() }));
+    await eventually(() => json(c, ['get', 'pod', 'stateful']).status.phase === 'Running', 'stateful Running');
+    ok(c.kubectl(['exec', 'stateful', '--', 'sh', '-c', 'echo kept > /data/note']));
+    ok(c.kubectl(['exec', 'stateful', '--', 'sh', '-c', 'kill 1']));
+    const restarted = await eventually(() => {
+      const p = json(c, ['get', 'pod', 'stateful']);
+      const cs = p.status.containerStatuses?.[0];
+      return cs?.restartCount === 1 && cs.state.running && p;
+    }, 'a restart after kill 1');
+    assert.equal(restarted.status.containerStatuses[0].lastState.terminated.exitCode, 0);
+    assert.equal(restarted.status.containerStatuses[0].lastState.terminated.reason, 'Completed');
+    assert.equal(ok(c.kubectl(['logs', 'stateful', '--previous'])), 'run saw: nothing\n');
+    await eventually(() => ok(c.kubectl(['logs', 'stateful'])) === 'run saw: kept\n', 'the second run sees the file');
+
+    const namespaces = containerNamespaces(nodeDir, restarted.metadata.uid);
+    assert.equal(namespaces.length, 1);
+    assert.ok(processesIn(namespaces).length > 0, 'the container runs in its PID namespace');
+    ok(c.kubectl(['delete', 'pod', 'stateful']));
+    // The agent removes the pod from the API once its containers exited; the kernel ends the rest
+    // of a PID namespace with its PID 1.
+    await eventually(() => processesIn(namespaces).length === 0, 'no process of the deleted pod left', 5000);
+
+    ok(c.kubectl(['apply', '-f', '-'], { input: withClaim() }));
+    await eventually(() => ok(c.kubectl(['logs', 'stateful'])) === 'run saw: kept\n', 'a new pod on the same claim sees the file');
+    ok(c.kubectl(['delete', 'pod', 'stateful']));
+  });
+});
+
+describe('k8ts agent with the process runtime, killed and restarted', () => {
+  let c: Cluster;
+  let agentDir: string;
+  let agent: ChildProcess | undefined;
+  const startAgent = () => {
+    const p = spawn(process.execPath, [K8TS_BIN, 'agent', '--kubeconfig', c.kubeconfig, '--name', 'agent-node', '--runtime', 'process', '--data-dir', agentDir, '--kubelet-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout!.resume();
+    p.stderr!.resume();
+    return p;
+  };
+  before(async () => {
+    c = await startCluster({ args: ['--nodes', '0'] });
+    agentDir = tempDir('k8ts-agent-');
+    agent = startAgent();
+    await eventually(() => / Ready /.test(ok(c.kubectl(['get', 'node', 'agent-node', '--no-headers']))), 'the agent node Ready');
+  });
+  after(async () => {
+    if (!c) return;
+    c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true'], { timeoutMs: 60_000 });
+    agent?.kill('SIGTERM');
+    for (const pid of shimsOf(agentDir)) process.kill(pid, 'SIGKILL');
+    await c.destroy();
+    rmSync(agentDir, { recursive: true, force: true });
+  });
+
+  test('survivors are adopted (same container, no restart), containers of pods deleted meanwhile are ended', async () => {
+    for (const name of ['survivor', 'victim']) ok(c.kubectl(['apply', '-f', '-'], { input: pod(name, TICKER, { nodeName: 'agent-node' }) }));
+    await eventually(() => ['survivor', 'victim'].every((n) => json(c, ['get', 'pod', n]).status.phase === 'Running'), 'both Running');
+    const before = json(c, ['get', 'pod', 'survivor']).status.containerStatuses[0];
+    const victimUid = json(c, ['get', 'pod', 'victim']).metadata.uid;
+    const victimNs = containerNamespaces(agentDir, victimUid);
+    assert.equal(victimNs.length, 1);
+    // Logs and exec reach the agent's own kubelet API.
+    assert.match(ok(c.kubectl(['logs', 'survivor', '--tail', '1'])), /^tick \d+\n$/);
+    assert.equal(ok(c.kubectl(['exec', 'survivor', '--', 'hostname'])), 'survivor\n');
+
+    agent!.kill('SIGKILL');
+    await new Promise((r) => agent!.once('exit', r));
+    assert.ok(processesIn(victimNs).length > 0, 'containers outlive a killed agent');
+    ok(c.kubectl(['delete', 'pod', 'victim', '--force', '--grace-period=0']));
+
+    agent = startAgent();
+    await eventually(() => processesIn(victimNs).length === 0, 'the deleted pod\'s processes ended by the restarted agent');
+    const ticks = (s: string) => Number(/tick (\d+)\n$/.exec(s)?.[1] ?? 0);
+    const n = await eventually(() => ticks(c.kubectl(['logs', 'survivor', '--tail', '1']).stdout), 'logs through the restarted agent');
+    await eventually(() => ticks(ok(c.kubectl(['logs', 'survivor', '--tail', '1']))) > n, 'the survivor kept running');
+    const after = json(c, ['get', 'pod', 'survivor']).status.containerStatuses[0];
+    assert.equal(after.containerID, before.containerID);
+    assert.equal(after.restartCount, 0);
+    assert.ok(after.state.running);
+    assert.equal(ok(c.kubectl(['exec', 'survivor', '--', 'hostname'])), 'survivor\n');
+    // The first log line is still the first run's: the container was adopted, not restarted.
+    assert.match(ok(c.kubectl(['logs', 'survivor'])), /^started on survivor/);
+  });
+});
