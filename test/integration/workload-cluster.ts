@@ -20,6 +20,7 @@ export class TestCluster {
   manager!: ControllerManager;
   scheduler!: Scheduler;
   readonly kubelets = new Map<string, Kubelet>();
+  private readonly nodeClients: RestClient[] = [];
   pods!: ResourceClient;
   nodes!: ResourceClient;
   events!: ResourceClient;
@@ -41,8 +42,11 @@ export class TestCluster {
     await this.manager.start();
   }
 
+  /** A sim node agent with its own connection (each holds long-lived watches, as a real kubelet does). */
   async addNode(name: string, labels?: Record<string, string>): Promise<void> {
-    const k = new Kubelet({ client: this.client, nodeName: name, runtime: createRuntime('sim'), labels, log: () => {} });
+    const client = new RestClient({ server: `http://127.0.0.1:${this.cp.server.port}` });
+    this.nodeClients.push(client);
+    const k = new Kubelet({ client, nodeName: name, runtime: createRuntime('sim'), labels, log: () => {} });
     this.kubelets.set(name, k);
     await k.start();
   }
@@ -51,6 +55,7 @@ export class TestCluster {
     this.manager.stop();
     this.scheduler.stop();
     await Promise.all([...this.kubelets.values()].map((k) => k.stop()));
+    for (const nc of this.nodeClients) nc.close();
     this.client.close();
     await this.cp.stop();
   }

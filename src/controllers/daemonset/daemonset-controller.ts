@@ -69,6 +69,8 @@ interface SyncState {
   generation: number | undefined;
   /** Smallest requested requeue delay. */
   requeueMs?: number;
+  /** The claimed pods, reused until this sync writes a pod (the cache would barely differ). */
+  pods?: KObject[];
 }
 
 export class DaemonSetController implements Controller {
@@ -323,6 +325,7 @@ export class DaemonSetController implements Controller {
 
   /** getDaemonPods: claim the namespace's pods (ours plus orphans): adopt matching orphans, release non-matching ones. */
   private async daemonPods(st: SyncState): Promise<KObject[]> {
+    if (st.pods) return st.pods;
     const ds = st.ds;
     const candidates = [...this.pods.store.byIndex('controller', ds.metadata.uid ?? ''), ...this.pods.store.byIndex(ORPHANS_INDEX, ds.metadata.namespace ?? '')];
     const refs = new ControllerRefManager({
@@ -335,6 +338,7 @@ export class DaemonSetController implements Controller {
     });
     const { claimed, errors } = await refs.claim(candidates);
     if (errors.length) throw errors[0];
+    st.pods = claimed;
     return claimed;
   }
 
@@ -376,6 +380,7 @@ export class DaemonSetController implements Controller {
     const { key, ds } = st;
     const createDiff = Math.min(nodes.length, BURST_REPLICAS);
     const victims = toDelete.slice(0, BURST_REPLICAS);
+    if (createDiff > 0 || victims.length > 0) st.pods = undefined;
     this.expectations.expectDeletionsOf(key, victims.map(podKey));
     this.expectations.raise(key, createDiff, 0);
     const errors: unknown[] = [];
