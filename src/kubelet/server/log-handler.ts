@@ -46,7 +46,27 @@ export async function serveLogs(streams: ContainerStreams, ns: string, pod: stri
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let written = 0;
-  let corked = false;
+  // Lines read together leave in one write: a batch is flushed when it is large or when the
+  // reader yields to the event loop (it waits for the file to grow).
+  let batch = '';
+  let scheduled = false;
+  const flush = (): boolean => {
+    scheduled = false;
+    if (!batch) return true;
+    const b = batch;
+    batch = '';
+    return res.write(b);
+  };
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   try {
     for (let r = first; !r.done; r = await it.next()) {
       if (abort.signal.aborted) break;
@@ -54,18 +74,18 @@ export async function serveLogs(streams: ContainerStreams, ns: string, pod: stri
       const last = limitBytes !== undefined && written + text.length >= limitBytes;
       if (last) text = text.slice(0, Math.max(0, limitBytes! - written));
       written += text.length;
-      // Lines read together leave in one chunk: cork until the reader yields to the event loop.
-      if (!corked) {
-        corked = true;
-        res.cork();
+      batch += text;
+      if (last) break;
+      if (batch.length >= 64 * 1024) {
+        if (!flush()) await drained();
+      } else if (!scheduled) {
+        scheduled = true;
         setImmediate(() => {
-          corked = false;
-          res.uncork();
+          if (scheduled && !res.writableEnded) flush();
         });
       }
-      if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
-      if (last) break;
     }
+    flush();
   } catch {
     /* the reader failed after the headers went out: end the body */
   } finally {

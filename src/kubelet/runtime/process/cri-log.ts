@@ -73,8 +73,22 @@ class EntryAssembler {
   }
 }
 
+/** An entry whose Date is only built when asked for (most readers print the timestamp text). */
+class CriEntry implements LogEntry {
+  private date?: Date;
+  constructor(
+    readonly timestamp: string,
+    readonly stream: 'stdout' | 'stderr',
+    readonly line: string,
+  ) {}
+
+  get time(): Date {
+    return (this.date ??= new Date(this.timestamp));
+  }
+}
+
 function entry(timestamp: string, stream: 'stdout' | 'stderr', line: string): LogEntry {
-  return { time: new Date(timestamp), timestamp, stream, line };
+  return new CriEntry(timestamp, stream, line);
 }
 
 /** Reads complete lines from an open file, remembering where it stopped. */
@@ -158,7 +172,8 @@ export async function* readCriLog(path: string, opts: LogOptions, ctl: FollowCon
         const e = asm.push(raw);
         if (e && keep(e)) yield e;
       }
-      // Rotated: the old file is complete (the writer renamed it), so drain it and switch.
+      // Rotated: the old file is complete (the writer renamed it), so drain it, then read the
+      // files rotated after it (oldest first) before switching to the new current file.
       const now = await stat(path).catch(() => undefined);
       if (now && now.ino !== current.ino) {
         for (const raw of await current.reader.read()) {
@@ -166,7 +181,21 @@ export async function* readCriLog(path: string, opts: LogOptions, ctl: FollowCon
           if (e && keep(e)) yield e;
         }
         await current.reader.fh.close();
+        const oldIno = current.ino;
         current = undefined;
+        const rotated = (await logFiles(path)).filter((f) => f !== path);
+        const inos = await Promise.all(rotated.map((f) => stat(f).then((st) => st.ino, () => -1)));
+        // Files are deleted oldest first: if ours is gone, every remaining one is newer.
+        const newer = rotated.slice(inos.indexOf(oldIno) + 1);
+        for (const f of newer) {
+          const fh = await open(f, 'r').catch(() => undefined);
+          if (!fh) continue;
+          for (const raw of await new LineReader(fh).read()) {
+            const e = asm.push(raw);
+            if (e && keep(e)) yield e;
+          }
+          await fh.close();
+        }
         finished = false; // read the new file at least once more
       }
     }

@@ -371,6 +371,9 @@ static int run_mode(const char *specfile) {
   }
   if (pid == 0) {
     signal(SIGCHLD, SIG_DFL);
+    /* The container does not outlive its supervisor: a killed shim takes its PID 1 along (and
+       with a PID namespace, everything in it). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     setpgid(0, 0);
     dup2(in_fd, 0);
     dup2(out[1], 1);
