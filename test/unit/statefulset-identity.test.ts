@@ -37,6 +37,9 @@ test('parentNameAndOrdinal', () => {
   assert.deepEqual(parentNameAndOrdinal('web'), { parent: '', ordinal: -1 });
   assert.deepEqual(parentNameAndOrdinal('web-x'), { parent: '', ordinal: -1 });
   assert.equal(parentNameAndOrdinal('web-99999999999').ordinal, -1, 'beyond int32');
+  assert.deepEqual(parentNameAndOrdinal('-7'), { parent: '', ordinal: 7 });
+  assert.deepEqual(parentNameAndOrdinal('web-1-x'), { parent: '', ordinal: -1 });
+  assert.deepEqual(parentNameAndOrdinal('web--2'), { parent: 'web-', ordinal: 2 });
 });
 
 test('newStatefulSetPod: name, labels, hostname/subdomain, claim volumes first (overriding a template volume of that name), controller ref', () => {

@@ -10,7 +10,7 @@
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { newControllerRef, type GvkLike } from '../shared/controller-ref.js';
 import { POD_GVK, STATEFULSET_GVK } from './constants.js';
-import { claimsForPod, podInOrdinalRange } from './identity.js';
+import { claimNamesForPod, podInOrdinalRange } from './identity.js';
 
 export type RetentionType = 'Retain' | 'Delete';
 
@@ -104,8 +104,8 @@ export function claimOwnerRefsForPolicy(claim: KObject, set: KObject, pod: KObje
  */
 export function podClaimIsStale(set: KObject, pod: KObject, getClaim: (ns: string, name: string) => KObject | undefined): boolean {
   if (retentionPolicy(set).whenScaled === 'Retain') return false;
-  for (const c of claimsForPod(set, pod).values()) {
-    const existing = getClaim(c.metadata.namespace ?? '', c.metadata.name!);
+  for (const name of claimNamesForPod(set, pod)) {
+    const existing = getClaim(set.metadata.namespace ?? '', name);
     if (existing && hasStaleOwnerRef(existing, pod, POD_GVK)) return true;
   }
   return false;

@@ -10,14 +10,18 @@ import { newControllerRef } from '../shared/controller-ref.js';
 import { isPodAvailable, isPodReady, newPodFromTemplate, type PodTemplateSpec } from '../shared/pod-utils.js';
 import { POD_INDEX_LABEL, POD_NAME_LABEL, STATEFULSET_GVK } from './constants.js';
 
-const ORDINAL_RE = /^(.*)-([0-9]+)$/;
+const DIGITS = /^[0-9]+$/;
 
-/** getParentNameAndOrdinal: `web-3` -> ["web", 3]; ordinal -1 for names without one (or beyond int32). */
+/**
+ * getParentNameAndOrdinal (upstream's `(.*)-([0-9]+)$`: the split is at the last dash): `web-3` ->
+ * ["web", 3]; no parent and ordinal -1 for names without one; ordinal -1 beyond int32.
+ */
 export function parentNameAndOrdinal(podName: string): { parent: string; ordinal: number } {
-  const m = ORDINAL_RE.exec(podName);
-  if (!m) return { parent: '', ordinal: -1 };
-  const n = Number(m[2]);
-  return { parent: m[1], ordinal: n <= 2147483647 ? n : -1 };
+  const dash = podName.lastIndexOf('-');
+  const digits = podName.slice(dash + 1);
+  if (dash < 0 || !DIGITS.test(digits)) return { parent: '', ordinal: -1 };
+  const n = Number(digits);
+  return { parent: podName.slice(0, dash), ordinal: n <= 2147483647 ? n : -1 };
 }
 
 export function getOrdinal(pod: KObject): number {
@@ -86,6 +90,12 @@ export function storageMatches(set: KObject, pod: KObject): boolean {
     if (!v || v.persistentVolumeClaim?.claimName !== claimName(set, t.metadata?.name ?? '', ordinal)) return false;
   }
   return true;
+}
+
+/** The names of the claims the pod needs (cheap: no copies), in template order. */
+export function claimNamesForPod(set: KObject, pod: KObject): string[] {
+  const ordinal = getOrdinal(pod);
+  return claimTemplates(set).map((t) => claimName(set, t.metadata?.name ?? '', ordinal));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resources.js';
 import { claimOwnerRefsForPolicy, hasUnexpectedController, isClaimOwnerUpToDate, podClaimIsStale } from './claim-retention.js';
 import { claimEvent, podEvent, type Verb } from './constants.js';
-import { claimsForPod, identityMatches, storageMatches, updateIdentity, updateStorage } from './identity.js';
+import { claimNamesForPod, claimsForPod, identityMatches, storageMatches, updateIdentity, updateStorage } from './identity.js';
 import type { StatefulPodOps } from './stateful-set-control.js';
 
 const isCode = (err: unknown, code: number) => err instanceof ApiError && err.code === code;
@@ -138,16 +138,16 @@ export class StatefulPodControl implements StatefulPodOps {
   }
 
   claimsMatchRetentionPolicy(set: KObject, pod: KObject): boolean {
-    for (const c of claimsForPod(set, pod).values()) {
-      const claim = this.cachedClaim(c.metadata.namespace, c.metadata.name!);
+    for (const name of claimNamesForPod(set, pod)) {
+      const claim = this.cachedClaim(set.metadata.namespace, name);
       if (claim && !isClaimOwnerUpToDate(claim, set, pod)) return false;
     }
     return true;
   }
 
   async updatePodClaimForRetentionPolicy(set: KObject, pod: KObject): Promise<void> {
-    for (const c of claimsForPod(set, pod).values()) {
-      const claim = this.cachedClaim(c.metadata.namespace, c.metadata.name!);
+    for (const name of claimNamesForPod(set, pod)) {
+      const claim = this.cachedClaim(set.metadata.namespace, name);
       if (!claim) continue; // picked up next pass
       if (hasUnexpectedController(claim, set, pod)) {
         this.recorder.event(
@@ -180,6 +180,13 @@ export class StatefulPodControl implements StatefulPodOps {
   /** createPersistentVolumeClaims: every claim the pod needs that the cache does not have; one error for all failures. */
   private async createPersistentVolumeClaims(set: KObject, pod: KObject): Promise<void> {
     const errs: string[] = [];
+    const names = claimNamesForPod(set, pod);
+    // Build the claim objects only when one is missing (the common pass finds them all).
+    const present = (n: string) => {
+      const c = this.cachedClaim(set.metadata.namespace, n);
+      return !!c && !c.metadata.deletionTimestamp;
+    };
+    if (names.every(present)) return;
     for (const claim of claimsForPod(set, pod).values()) {
       const existing = this.cachedClaim(claim.metadata.namespace, claim.metadata.name!);
       if (!existing) {
