@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
+import { WebSocket } from 'ws';
+import { eventually, K8TS_BIN, KUBECTL, kubectlVersion, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
 const json = (c: Cluster, args: string[]) => JSON.parse(ok(c.kubectl([...args, '-o', 'json'])));
 
@@ -174,6 +175,38 @@ describe('kubectl with the process runtime', () => {
     assert.match(r.out, /answer=42/);
     assert.match(r.out, /\/dev\/pts\/\d+/);
     assert.match(r.out, /# /); // the shell's prompt: it saw a terminal
+  });
+
+  test('kubectl attach streams the container\'s output; old kubectl (SPDY only) is told which versions can exec', async () => {
+    const attach = c.kubectlStream(['attach', 'ticker']);
+    try {
+      const seen = (attach.output().match(/tick (\d+)/g) ?? []).length;
+      await eventually(() => (attach.output().match(/tick (\d+)/g) ?? []).length >= seen + 3, 'ticks through attach', 20_000);
+    } finally {
+      await attach.stop();
+    }
+    const old = c.kubectl(['exec', 'ticker', '--', 'true'], { binary: kubectlVersion(29) });
+    assert.equal(old.code, 1);
+    assert.match(old.stderr, /Error from server \(BadRequest\): .*kubectl 1\.27-1\.29 speak only SPDY\/3\.1, which k8ts does not implement: use kubectl 1\.30 or newer/);
+  });
+
+  test('exec over v4.channel.k8s.io (other WebSocket clients): channels and the exit Status', async () => {
+    const kc = readFileSync(c.kubeconfig, 'utf8');
+    const token = /token: (\S+)/.exec(kc)![1];
+    const ca = readFileSync(join(c.dataDir, 'pki', 'ca.crt'));
+    const url = `${c.server.replace('https', 'wss')}/api/v1/namespaces/default/pods/ticker/exec?command=sh&command=-c&command=echo%20out%3B%20echo%20err%20%3E%262%3B%20exit%202&stdout=true&stderr=true`;
+    const frames = await new Promise<{ protocol: string; byChannel: Record<number, string> }>((resolve, reject) => {
+      const ws = new WebSocket(url, ['v4.channel.k8s.io'], { ca, headers: { Authorization: `Bearer ${token}` } });
+      const byChannel: Record<number, string> = {};
+      ws.on('message', (d: Buffer) => (byChannel[d[0]] = (byChannel[d[0]] ?? '') + d.subarray(1).toString()));
+      ws.on('close', () => resolve({ protocol: ws.protocol, byChannel }));
+      ws.on('error', reject);
+    });
+    assert.equal(frames.protocol, 'v4.channel.k8s.io');
+    assert.equal(frames.byChannel[1], 'out\n');
+    assert.equal(frames.byChannel[2], 'err\n');
+    const st = JSON.parse(frames.byChannel[3]);
+    assert.deepEqual([st.status, st.reason, st.details.causes], ['Failure', 'NonZeroExitCode', [{ reason: 'ExitCode', message: '2' }]]);
   });
 
   test('a file on a PVC survives kill 1 (logs --previous shows the first run) and a pod deletion; nothing is left running', async () => {
