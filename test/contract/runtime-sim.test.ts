@@ -125,9 +125,9 @@ test('sim: 10,000 running pods hold no timers', async () => {
   assert.equal((clock as unknown as { timers: unknown[] }).timers.length, 0);
 });
 
-test('createRuntime: sim exists; process needs a data dir; runc says it is not available yet', () => {
+test('createRuntime: sim exists; process and runc need a data dir (runc also root and runc)', () => {
   assert.equal(createRuntime('sim').type, 'sim');
-  assert.throws(() => createRuntime('runc'), (e: unknown) => e instanceof UnknownRuntimeError && /the "runc" runtime is not available in this version of k8ts yet; available runtimes: sim, process/.test(e.message));
+  assert.throws(() => createRuntime('runc'), /the runc runtime needs root and \/usr\/sbin\/runc \(Debian package runc\): |the runc runtime keeps images, bundles and logs under a data dir: pass --data-dir/);
   assert.throws(() => createRuntime('process'), /the process runtime keeps its containers, logs and helper under a data dir: pass --data-dir/);
   assert.throws(() => createRuntime('docker'), /unknown runtime "docker"; expected one of: sim, process, runc/);
 });

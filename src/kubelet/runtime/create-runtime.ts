@@ -6,10 +6,13 @@ import type { Clock } from '../../util/clock.js';
 import type { ContainerRuntime } from './runtime.js';
 import { ProcessRuntime } from './process/process-runtime.js';
 import { SimRuntime } from './sim/sim-runtime.js';
+import { ImageStore } from '../../images/image-store.js';
+import { runcPreflight } from './runc/preflight.js';
+import { DEFAULT_RUNC, RuncRuntime } from './runc/runc-runtime.js';
 
 export const RUNTIME_NAMES = ['sim', 'process', 'runc'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
-export const IMPLEMENTED_RUNTIMES: readonly RuntimeName[] = ['sim', 'process'];
+export const IMPLEMENTED_RUNTIMES: readonly RuntimeName[] = ['sim', 'process', 'runc'];
 
 export interface CreateRuntimeOptions {
   clock?: Clock;
@@ -17,6 +20,12 @@ export interface CreateRuntimeOptions {
   random?: () => number;
   /** Where runtimes that keep files (logs, bundles) put them. */
   dataDir?: string;
+  /** runc: the image store's directory (default `<dataDir>/images`); nodes of one machine may share one. */
+  imagesDir?: string;
+  /** runc: registries (host:port) that may be used over plain HTTP. */
+  insecureRegistries?: string[];
+  /** runc: the runc binary (or crun); default /usr/sbin/runc. */
+  runcPath?: string;
 }
 
 export class UnknownRuntimeError extends Error {
@@ -38,6 +47,13 @@ export function createRuntime(name: RuntimeName | string, opts: CreateRuntimeOpt
     case 'process':
       if (!opts.dataDir) throw new Error('the process runtime keeps its containers, logs and helper under a data dir: pass --data-dir');
       return new ProcessRuntime({ dataDir: join(opts.dataDir, 'process-runtime'), clock: opts.clock });
+    case 'runc': {
+      const runcPath = opts.runcPath ?? DEFAULT_RUNC;
+      const version = runcPreflight(runcPath);
+      if (!opts.dataDir) throw new Error('the runc runtime keeps images, bundles and logs under a data dir: pass --data-dir');
+      const images = new ImageStore({ root: opts.imagesDir ?? join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
+      return new RuncRuntime({ dataDir: join(opts.dataDir, 'runc-runtime'), images, runcPath, runcVersion: version, clock: opts.clock });
+    }
     default:
       throw new UnknownRuntimeError(name);
   }

@@ -1,0 +1,45 @@
+// A container's root filesystem: an overlay whose lower layer is the image's unpacked root (shared
+// by every container of the image, never written) and whose upper layer is the container's own,
+// so its writes stay private and go away with it. overlayfs takes its directories in a
+// comma/colon separated option string, so paths holding those characters are refused up front.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostCommand } from './host-command.js';
+import { isMounted } from './pod-network.js';
+
+export interface RootfsDirs {
+  lower: string;
+  upper: string;
+  work: string;
+  merged: string;
+}
+
+export function rootfsDirs(containerDir: string, imageRootfs: string): RootfsDirs {
+  return { lower: imageRootfs, upper: join(containerDir, 'upper'), work: join(containerDir, 'work'), merged: join(containerDir, 'bundle', 'rootfs') };
+}
+
+export async function mountRootfs(d: RootfsDirs): Promise<void> {
+  for (const p of [d.lower, d.upper, d.work]) {
+    if (/[,:]/.test(p)) throw new Error(`cannot use "${p}" in an overlay mount: the path holds a comma or colon`);
+  }
+  await mkdir(d.upper, { recursive: true });
+  await mkdir(d.work, { recursive: true });
+  await mkdir(d.merged, { recursive: true });
+  if (isMounted(d.merged)) return;
+  try {
+    await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]);
+  } catch (err) {
+    throw new Error(`failed to mount the container root filesystem (overlay): ${(err as Error).message}`);
+  }
+}
+
+export async function unmountRootfs(merged: string): Promise<void> {
+  if (!isMounted(merged)) return;
+  try {
+    await hostCommand('umount', [merged]);
+  } catch {
+    // Something still holds it (a process that escaped): detach it now, the kernel frees it later.
+    await hostCommand('umount', ['-l', merged]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,196 @@
+// Pod namespaces and networking with iproute2 and util-linux, the equivalent of the CNI bridge +
+// host-local + loopback plugins:
+// - one bridge per node pod CIDR, holding the range's first address (the pods' gateway), so the
+//   node reaches every pod and pods on the node reach each other;
+// - per pod, network, UTS and IPC namespaces held by bind mounts of nsfs files in the sandbox's
+//   directory (`unshare --net=FILE ...`), so no pause process is needed and the namespaces live
+//   exactly as long as the sandbox; the UTS namespace carries the pod's hostname;
+// - a veth pair per pod: the host end on the bridge, `eth0` with the pod IP and a default route
+//   in the pod. Traffic is not masqueraded: pods talk to the node and to each other only.
+// hostNetwork pods get only an IPC namespace; network and hostname are the node's.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostCommand, HostCommandError } from './host-command.js';
+
+export interface NetworkTools {
+  ip: string;
+  unshare: string;
+  nsenter: string;
+  umount: string;
+}
+
+export const DEFAULT_TOOLS: NetworkTools = { ip: 'ip', unshare: 'unshare', nsenter: 'nsenter', umount: 'umount' };
+
+export interface Cidr {
+  network: number;
+  prefix: number;
+}
+
+export function parseCidr(cidr: string): Cidr {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
+  if (!m) throw new Error(`invalid IPv4 CIDR "${cidr}"`);
+  const addr = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const prefix = Number(m[5]);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return { network: (addr & mask) >>> 0, prefix };
+}
+
+export function ipString(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The bridge of a pod CIDR: k8b + network address and prefix in hex (at most 15 characters). */
+export function bridgeName(cidr: string): string {
+  const c = parseCidr(cidr);
+  return `k8b${c.network.toString(16).padStart(8, '0')}${c.prefix.toString(16).padStart(2, '0')}`;
+}
+
+export function gatewayOf(cidr: string): string {
+  return ipString(parseCidr(cidr).network + 1);
+}
+
+/** The host end of a pod's veth pair. */
+export function vethName(sandboxId: string): string {
+  return `k8v${sandboxId.slice(0, 12)}`;
+}
+
+export interface PodNamespaces {
+  /** nsfs files; `net` and `uts` are absent for hostNetwork pods. */
+  net?: string;
+  uts?: string;
+  ipc: string;
+}
+
+function ignoreMissing(err: unknown): void {
+  if (err instanceof HostCommandError && /Cannot find device|does not exist|not mounted|no mount point|No such file/i.test(err.stderr)) return;
+  throw err;
+}
+
+export class PodNetwork {
+  constructor(private readonly tools: NetworkTools = DEFAULT_TOOLS) {}
+
+  /** Creates the node's bridge for `cidr` with the gateway address (idempotent). */
+  async ensureBridge(cidr: string): Promise<string> {
+    const br = bridgeName(cidr);
+    const { prefix } = parseCidr(cidr);
+    const gw = gatewayOf(cidr);
+    if (!existsSync(`/sys/class/net/${br}`)) {
+      await hostCommand(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
+        if (!(e instanceof HostCommandError && /File exists/.test(e.stderr))) throw e;
+      });
+    }
+    const addrs = await hostCommand(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
+    if (!addrs.includes(` ${gw}/${prefix} `)) {
+      await hostCommand(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
+        if (!(e instanceof HostCommandError && /File exists/.test(e.stderr))) throw e;
+      });
+    }
+    await hostCommand(this.tools.ip, ['link', 'set', br, 'up']);
+    return br;
+  }
+
+  /** Deletes the bridge of `cidr` (no pod may still use it). */
+  async deleteBridge(cidr: string): Promise<void> {
+    await hostCommand(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
+  }
+
+  /**
+   * Creates the pod's namespaces under `dir` and, unless hostNetwork, its network: veth on the
+   * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up.
+   */
+  async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string }): Promise<PodNamespaces> {
+    await mkdir(dir, { recursive: true });
+    const ns: PodNamespaces = { ipc: join(dir, 'ipc') };
+    if (!o.hostNetwork) {
+      ns.net = join(dir, 'net');
+      ns.uts = join(dir, 'uts');
+    }
+    for (const f of [ns.net, ns.uts, ns.ipc]) if (f) await writeFile(f, '');
+    const args = [`--ipc=${ns.ipc}`];
+    if (o.hostNetwork) {
+      await hostCommand(this.tools.unshare, [...args, 'true']);
+      return ns;
+    }
+    if (!o.ip || !o.cidr) throw new Error('a pod network needs an IP and the pod CIDR');
+    const br = await this.ensureBridge(o.cidr);
+    const veth = vethName(o.sandboxId);
+    const { prefix } = parseCidr(o.cidr);
+    // One shell for the whole setup: each step is a few ms of process start, not a round trip.
+    const script = [
+      'set -e',
+      `"$UNSHARE" --net="$NET" --uts="$UTS" --ipc="$IPC" sh -c 'hostname "$1" && "$2" link set lo up' - "$HOSTNAME_" "$IP_BIN"`,
+      `"$IP_BIN" link add "$VETH" type veth peer name eth0 netns "$NET"`,
+      `"$IP_BIN" link set "$VETH" master "$BR" up`,
+      `"$NSENTER" --net="$NET" sh -c '"$1" addr add "$2" dev eth0 && "$1" link set eth0 up && "$1" route add default via "$3"' - "$IP_BIN" "$ADDR" "$GW"`,
+    ].join('\n');
+    try {
+      await hostCommand('sh', ['-c', script], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          UNSHARE: this.tools.unshare,
+          NSENTER: this.tools.nsenter,
+          IP_BIN: this.tools.ip,
+          NET: ns.net!,
+          UTS: ns.uts!,
+          IPC: ns.ipc,
+          HOSTNAME_: o.hostname,
+          VETH: veth,
+          BR: br,
+          ADDR: `${o.ip}/${prefix}`,
+          GW: gatewayOf(o.cidr),
+        },
+      });
+    } catch (err) {
+      await this.tearDown(dir, o.sandboxId).catch(() => undefined);
+      throw new Error(`failed to set up the pod network: ${(err as Error).message}`);
+    }
+    return ns;
+  }
+
+  /** Removes the pod's veth (the network goes with it); idempotent. */
+  async detach(sandboxId: string): Promise<void> {
+    if (!existsSync(`/sys/class/net/${vethName(sandboxId)}`)) return;
+    await hostCommand(this.tools.ip, ['link', 'del', vethName(sandboxId)]).catch(ignoreMissing);
+  }
+
+  /** Removes the veth and the namespace files (unmounting them ends the namespaces); idempotent. */
+  async tearDown(dir: string, sandboxId: string): Promise<void> {
+    await this.detach(sandboxId);
+    for (const f of ['net', 'uts', 'ipc']) {
+      const p = join(dir, f);
+      if (isMounted(p)) await hostCommand(this.tools.umount, [p]).catch(ignoreMissing);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether `path` is a mount point (from /proc/self/mountinfo). */
+export function isMounted(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return false;
+  }
+  const esc = path.replace(/\\/g, '\\134').replace(/ /g, '\\040').replace(/\t/g, '\\011').replace(/\n/g, '\\012');
+  for (const line of text.split('\n')) if (line.split(' ')[4] === esc) return true;
+  return false;
+}
+
+/** Mount points at or under `dir` (leftover checks, cleanup). */
+export function mountsUnder(dir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const mp = (line.split(' ')[4] ?? '').replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp === dir || mp.startsWith(`${dir}/`)) out.push(mp);
+  }
+  return out;
+}

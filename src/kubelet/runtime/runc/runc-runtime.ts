@@ -1,0 +1,676 @@
+// The `runc` runtime: OCI containers from registry images (src/images), one bundle per container
+// run by runc, pods with their own network, IPC and UTS namespaces (pod-network.ts).
+//
+// Each container's `runc run` is supervised by k8ts-shim (the process runtime's helper, see
+// ../process/shim-source.ts), started in its own session so it outlives the agent: it writes the
+// container's stdout and stderr to the CRI log file line by line, and runc's exit status (the
+// container's exit code, 128+N for a signal) to an exit file once the container ended. So exit
+// codes and logs survive an agent restart; the restarted agent re-adopts running containers
+// from the state on disk (runc-state.ts) and polls them, since they are no longer its children.
+//
+// A container is started when runc has written its pid file (runc created it and is starting
+// its process); an exit file without a pid file is a start failure (runc's message in runc.log).
+// Limits are on a per-container cgroup (cgroups.ts), whose OOM counter tells OOMKilled apart.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { realClock, type Clock } from '../../../util/clock.js';
+import { ImageStore } from '../../../images/image-store.js';
+import type { Credentials } from '../../../images/registry-auth.js';
+import { credentialsFromDockerConfigs } from '../../../images/registry-auth.js';
+import { parseReference } from '../../../images/reference.js';
+import { IpAllocator } from '../ip-allocator.js';
+import {
+  RuntimeNotFoundError,
+  type ContainerConfig,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type ExecResult,
+  type ImageInfo,
+  type LogEntry,
+  type LogOptions,
+  type PodSandboxConfig,
+  type PodSandboxStatus,
+  type RuntimeCapabilities,
+  type RuntimeConfig,
+  type RuntimeEvent,
+  type StreamOptions,
+  type StreamSession,
+} from '../runtime.js';
+import { readCriLog, logFiles } from '../process/cri-log.js';
+import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
+import { ensureShim } from '../process/shim-binary.js';
+import { encodeShimSpec } from '../process/shim-spec.js';
+import { Cgroups, type ContainerResources } from './cgroups.js';
+import { containerProcess, NoCommandError } from './container-process.js';
+import { mountRootfs, rootfsDirs, unmountRootfs } from './container-rootfs.js';
+import { resolveImageUser } from './image-user.js';
+import { buildSpec } from './oci-spec.js';
+import { writePodFiles } from './pod-files.js';
+import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
+import { RuncCli } from './runc-cli.js';
+import { runcExecCapture, runcExecStream } from './runc-exec.js';
+import type { RuncContainerRecord, RuncSandboxRecord } from './runc-state.js';
+
+export const DEFAULT_RUNC = '/usr/sbin/runc';
+
+export interface RuncRuntimeOptions {
+  /** The runtime's state directory. */
+  dataDir: string;
+  /** The image store (default: one under `<dataDir>/images`). Share one between nodes of a machine. */
+  images?: ImageStore;
+  insecureRegistries?: string[];
+  /** runc, or a drop-in such as crun. */
+  runcPath?: string;
+  clock?: Clock;
+  logMaxBytes?: number;
+  logMaxFiles?: number;
+  /** How often re-adopted containers are checked for their exit. */
+  adoptedPollMs?: number;
+  /** Top cgroup directory name (tests use their own). */
+  cgroupPrefix?: string;
+  tools?: NetworkTools;
+  /** The runc version string, when already known (skips asking runc). */
+  runcVersion?: string;
+}
+
+/** Extra container settings the runtime honours when the agent passes them. */
+export interface RuncContainerExtras {
+  resources?: ContainerResources;
+}
+
+interface Sandbox extends RuncSandboxRecord {
+  containers: Set<string>;
+}
+
+interface Container {
+  rec: RuncContainerRecord;
+  dir: string;
+  state: 'created' | 'running' | 'exited';
+  exit?: ExitRecord;
+  waiters: (() => void)[];
+  killAt?: number;
+  cancelKill?: () => void;
+  termSent?: boolean;
+  child?: ReturnType<typeof spawn>;
+  poll?: ReturnType<typeof setInterval>;
+}
+
+const short = (id: string) => id.slice(0, 16);
+const HOLDER = (id: string) => `ctr-${id}`;
+
+export class RuncRuntime implements ContainerRuntime {
+  readonly type = 'runc';
+  readonly version: string;
+  readonly capabilities: RuntimeCapabilities = { exec: true, logs: true, podNetwork: true, hostNetwork: true, simulatedProbes: false, mounts: true };
+  readonly images: ImageStore;
+  private readonly clock: Clock;
+  private readonly runc: RuncCli;
+  private readonly shim: string;
+  private readonly cgroups: Cgroups;
+  private readonly network: PodNetwork;
+  private readonly sandboxDir: string;
+  private readonly containerDir: string;
+  private readonly logDir: string;
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly containers = new Map<string, Container>();
+  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private ips?: IpAllocator;
+  private nodeIP = '127.0.0.1';
+  private closed = false;
+
+  constructor(private readonly opts: RuncRuntimeOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.sandboxDir = join(opts.dataDir, 'sandboxes');
+    this.containerDir = join(opts.dataDir, 'containers');
+    this.logDir = join(opts.dataDir, 'pods');
+    for (const d of [this.sandboxDir, this.containerDir, this.logDir, join(opts.dataDir, 'runc')]) mkdirSync(d, { recursive: true, mode: 0o711 });
+    this.images = opts.images ?? new ImageStore({ root: join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
+    this.runc = new RuncCli(opts.runcPath ?? DEFAULT_RUNC, join(opts.dataDir, 'runc'));
+    this.version = opts.runcVersion ?? 'unknown';
+    this.shim = ensureShim(join(opts.dataDir, 'bin'));
+    this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
+    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS);
+    this.load();
+  }
+
+  // ---- state from disk -------------------------------------------------------------------
+
+  private load(): void {
+    for (const id of readdirSync(this.sandboxDir)) {
+      const r = readJson<RuncSandboxRecord>(join(this.sandboxDir, id, 'sandbox.json'));
+      if (r) this.sandboxes.set(r.id, { ...r, containers: new Set() });
+      else rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
+    }
+    for (const id of readdirSync(this.containerDir)) {
+      const dir = join(this.containerDir, id);
+      const rec = readJson<RuncContainerRecord>(join(dir, 'container.json'));
+      const sb = rec && this.sandboxes.get(rec.sandboxId);
+      if (!rec || !sb) {
+        // Half-created, or its sandbox record is gone: nothing can use it any more.
+        void this.discard(id, dir);
+        continue;
+      }
+      const c: Container = { rec, dir, state: 'created', waiters: [] };
+      this.containers.set(id, c);
+      sb.containers.add(id);
+      const exit = readExitFile(join(dir, 'exit'));
+      if (exit) {
+        c.state = 'exited';
+        c.exit = exit;
+      } else if (rec.startedAt) {
+        c.state = 'running';
+        if (this.shimAlive(c)) this.watchAdopted(c);
+        else void this.shimLost(c);
+      }
+    }
+  }
+
+  private async discard(id: string, dir: string): Promise<void> {
+    await this.runc.kill(id, 'KILL').catch(() => false);
+    await this.runc.delete(id).catch(() => undefined);
+    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  private shimAlive(c: Container): boolean {
+    return c.rec.shimPid !== undefined && processStartTicks(c.rec.shimPid) === c.rec.shimStart;
+  }
+
+  private watchAdopted(c: Container): void {
+    c.poll = setInterval(() => {
+      const exit = readExitFile(join(c.dir, 'exit'));
+      if (exit) void this.onExit(c, exit);
+      else if (!this.shimAlive(c)) void this.shimLost(c);
+    }, this.opts.adoptedPollMs ?? 250);
+    c.poll.unref?.();
+  }
+
+  /** The supervisor died without an exit record (killed): end the container and record one. */
+  private async shimLost(c: Container): Promise<void> {
+    const exit = readExitFile(join(c.dir, 'exit'));
+    if (exit) return this.onExit(c, exit);
+    await this.runc.kill(c.rec.id, 'KILL').catch(() => false);
+    const e: ExitRecord = { exitCode: 137, signal: 9, finishedAt: this.clock.now(), reason: 'Error', message: 'the container supervisor (k8ts-shim) exited without recording the exit of the container' };
+    writeExitFile(join(c.dir, 'exit'), e);
+    await this.onExit(c, e);
+  }
+
+  // ---- images -------------------------------------------------------------------------
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    const img = await this.images.status(image);
+    return img && { ref: img.repoDigest, size: img.size };
+  }
+
+  /** Pulls `image`; credentials from `auth` (imagePullSecrets' docker configs) when given. */
+  async pullImage(image: string, auth?: { credentials?: Credentials; dockerConfigs?: unknown[] }): Promise<ImageInfo> {
+    let credentials = auth?.credentials;
+    if (!credentials && auth?.dockerConfigs?.length) credentials = credentialsFromDockerConfigs(parseReference(image).registry, auth.dockerConfigs);
+    const img = await this.images.pull(image, { credentials });
+    return { ref: img.repoDigest, size: img.size };
+  }
+
+  // ---- sandboxes ----------------------------------------------------------------------
+
+  updateRuntimeConfig(config: RuntimeConfig): void {
+    if (config.nodeIP) this.nodeIP = config.nodeIP;
+    if (config.podCIDR && config.podCIDR !== this.ips?.cidr) {
+      const next = new IpAllocator(config.podCIDR);
+      for (const sb of this.sandboxes.values()) if (sb.holdsIp && sb.ip && next.contains(sb.ip)) next.reserve(sb.ip);
+      this.ips = next;
+    }
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    this.assertOpen();
+    const hostNetwork = config.hostNetwork === true;
+    let ip: string | undefined;
+    let cidr: string | undefined;
+    if (hostNetwork) ip = this.nodeIP;
+    else {
+      if (!this.ips) throw new Error('failed to set up pod network: no pod CIDR is configured for this node (network plugin is not ready)');
+      ip = this.ips.allocate();
+      cidr = this.ips.cidr;
+    }
+    const id = randomBytes(32).toString('hex');
+    const dir = join(this.sandboxDir, id);
+    const hostname = (config.hostname ?? config.name).slice(0, 63);
+    try {
+      await mkdir(dir, { recursive: true });
+      const files = await writePodFiles(dir, { ip, hostname, hostNetwork });
+      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr });
+      const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp: !hostNetwork, cidr, hostname, namespaces, files, containers: new Set() };
+      this.sandboxes.set(id, sb);
+      this.saveSandbox(sb);
+      return id;
+    } catch (err) {
+      if (!hostNetwork && ip) this.ips?.release(ip);
+      await this.network.tearDown(join(dir, 'ns'), id).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    await Promise.all([...sb.containers].map((cid) => this.kill(cid)));
+    if (sb.state === 'ready') {
+      await this.network.detach(id);
+      if (sb.holdsIp && sb.ip) this.ips?.release(sb.ip);
+      sb.holdsIp = false;
+      sb.state = 'notready';
+      this.saveSandbox(sb);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    await this.stopPodSandbox(id);
+    await Promise.all([...sb.containers].map((cid) => this.removeContainer(cid)));
+    await this.network.tearDown(join(this.sandboxDir, id, 'ns'), id);
+    await this.cgroups.removePod(short(id));
+    this.sandboxes.delete(id);
+    await rm(join(this.sandboxDir, id), { recursive: true, force: true });
+    await rm(this.podLogDir(sb), { recursive: true, force: true });
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    const sb = this.sandboxes.get(id);
+    return sb && sandboxStatus(sb);
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    return [...this.sandboxes.values()].map(sandboxStatus);
+  }
+
+  updatePodSandbox(id: string, update: { annotations?: Record<string, string> }): void {
+    const sb = this.sandboxes.get(id);
+    if (sb && update.annotations) sb.annotations = { ...update.annotations };
+  }
+
+  private saveSandbox(sb: Sandbox): void {
+    const { containers: _c, ...rec } = sb;
+    writeJsonAtomic(join(this.sandboxDir, sb.id, 'sandbox.json'), rec);
+  }
+
+  private podLogDir(sb: RuncSandboxRecord): string {
+    const c = sb.config;
+    return join(this.logDir, c.logDirectory ? basename(c.logDirectory) : `${c.namespace}_${c.name}_${c.uid}`);
+  }
+
+  // ---- containers ---------------------------------------------------------------------
+
+  async createContainer(sandboxId: string, config: ContainerConfig & RuncContainerExtras): Promise<string> {
+    this.assertOpen();
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeNotFoundError('sandbox', sandboxId);
+    if (sb.state !== 'ready') throw new Error(`failed to create container: sandbox ${sandboxId} is not ready`);
+    const img = await this.images.status(config.image);
+    if (!img) throw new Error(`failed to create container: image "${config.image}" is not present on this node`);
+    const id = randomBytes(32).toString('hex');
+    const dir = join(this.containerDir, id);
+    await mkdir(join(dir, 'bundle'), { recursive: true });
+    const holder = HOLDER(id);
+    await this.images.leases.acquire(img.id, holder);
+    const dirs = rootfsDirs(dir, await this.images.rootfs(img.id));
+    try {
+      let proc;
+      try {
+        proc = containerProcess(config, img.config, sb.config.hostNetwork ? sb.hostname : sb.hostname);
+      } catch (err) {
+        if (err instanceof NoCommandError) throw new Error(`failed to generate container "${id}" spec: no command specified`);
+        throw err;
+      }
+      const user = await resolveImageUser(dirs.lower, img.config.config?.User);
+      if (user.home && !proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
+      await mountRootfs(dirs);
+      const spec = buildSpec({
+        ...proc,
+        user,
+        rootfs: dirs.merged,
+        netns: sb.namespaces.net,
+        utsns: sb.namespaces.uts,
+        ipcns: sb.namespaces.ipc,
+        etcHosts: sb.files.hosts,
+        etcHostname: sb.files.hostname,
+        resolvConf: sb.files.resolvConf,
+        mounts: (config.mounts ?? []).map((m) => ({ destination: m.containerPath, source: m.hostPath, readOnly: m.readOnly })),
+        cgroupsPath: this.cgroups.runcPath(short(sandboxId), short(id)),
+        resources: this.cgroups.ociResources(config.resources ?? {}),
+      });
+      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+      const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
+      await mkdir(join(logPath, '..'), { recursive: true });
+      const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest };
+      writeJsonAtomic(join(dir, 'container.json'), rec);
+      const c: Container = { rec, dir, state: 'created', waiters: [] };
+      this.containers.set(id, c);
+      sb.containers.add(id);
+      return id;
+    } catch (err) {
+      await unmountRootfs(dirs.merged);
+      await this.images.leases.release(img.id, holder).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.get(id);
+    if (c.state !== 'created' || c.rec.startedAt) throw new Error(`failed to start container "${id}": container is in ${c.state} state, not created`);
+    const cfg = c.rec.config;
+    const pidFile = join(c.dir, 'pid');
+    const exitFile = join(c.dir, 'exit');
+    const specPath = join(c.dir, 'spec');
+    writeFileSync(
+      specPath,
+      encodeShimSpec({
+        logPath: c.rec.logPath,
+        logMaxBytes: this.opts.logMaxBytes ?? 10 * 1024 * 1024,
+        logMaxFiles: this.opts.logMaxFiles ?? 5,
+        exitPath: exitFile,
+        stdinPath: cfg.stdin ? join(c.dir, 'stdin') : undefined,
+        namespaces: false,
+        mounts: [],
+        env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        // --keep: the container (and its cgroup) stays until the agent has read how it ended.
+        argv: [this.runc.binary, ...this.runc.base(join(c.dir, 'runc.log')), 'run', '--keep', '--bundle', join(c.dir, 'bundle'), '--pid-file', pidFile, id],
+      }),
+    );
+    const { line, child } = await this.spawnShim(specPath);
+    if (!line.startsWith('ok ')) {
+      const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
+      throw new Error(`failed to start container "${id}": ${message}`);
+    }
+    c.rec.shimPid = child.pid;
+    c.rec.shimStart = child.pid !== undefined ? processStartTicks(child.pid) : undefined;
+    c.child = child;
+    let shimGone = false;
+    child.once('exit', () => {
+      c.child = undefined;
+      shimGone = true;
+      if (c.state === 'exited' || !c.rec.startedAt) return;
+      const exit = readExitFile(exitFile);
+      if (exit) void this.onExit(c, exit);
+      else void this.shimLost(c);
+    });
+    // runc writes its pid file once the container exists and its process is about to run.
+    const started = await waitFor(() => {
+      if (existsSync(pidFile)) return true;
+      // Ended without a pid file: runc failed before the container ran (re-check the pid file,
+      // which may have appeared in between).
+      if (existsSync(exitFile) || shimGone) return existsSync(pidFile);
+      return undefined;
+    }, 120_000);
+    if (!started) {
+      const message = runcError(join(c.dir, 'runc.log')) ?? readExitFile(exitFile)?.message ?? 'runc exited before starting the container';
+      // runc's complaint went to the container's stderr too: that log is not the container's output.
+      for (const f of await logFiles(c.rec.logPath)) await rm(f, { force: true });
+      c.rec.startError = message;
+      const e: ExitRecord = { exitCode: 128, finishedAt: this.clock.now(), reason: 'StartError', message };
+      writeExitFile(exitFile, e);
+      await this.onExit(c, e, false);
+      throw new Error(`failed to create containerd task: failed to create shim task: OCI runtime create failed: ${message}`);
+    }
+    c.rec.initPid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+    c.rec.startedAt = this.clock.now().toISOString();
+    writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
+    if (c.state === 'created') c.state = 'running';
+    // It may have ended already (a container that only echoes).
+    if (shimGone || existsSync(exitFile)) {
+      const exit = readExitFile(exitFile);
+      if (exit) await this.onExit(c, exit);
+      else if (shimGone) await this.shimLost(c);
+    }
+  }
+
+  /** Spawns a detached supervisor (its own session: it outlives the agent) and reads its answer. */
+  private spawnShim(specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.unref();
+      let answered = false;
+      const rl = createInterface({ input: child.stdout! });
+      rl.once('line', (line) => {
+        answered = true;
+        rl.close();
+        child.stdout!.destroy();
+        resolve({ line, child });
+      });
+      child.once('error', (e) => reject(e));
+      child.once('exit', () => {
+        if (!answered) resolve({ line: '', child });
+      });
+    });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const c = this.get(id);
+    if (c.state === 'exited') return;
+    const done = waitExit(c);
+    if (c.state === 'created') {
+      await this.onExit(c, { exitCode: 137, finishedAt: this.clock.now(), reason: 'Error' }, false);
+      return done;
+    }
+    if (!c.termSent) {
+      c.termSent = true;
+      // PID 1 of the container gets SIGTERM; it dies of it only if it handles it, as in Kubernetes.
+      void this.runc.kill(id, 'TERM').catch(() => false);
+    }
+    const at = this.clock.now().getTime() + Math.max(0, timeoutSeconds) * 1000;
+    if (c.killAt === undefined || at < c.killAt) {
+      c.cancelKill?.();
+      c.killAt = at;
+      c.cancelKill = this.clock.setTimer(Math.max(0, at - this.clock.now().getTime()), () => {
+        c.cancelKill = undefined;
+        if (c.state === 'running') void this.sendKill(c);
+      });
+    }
+    return done;
+  }
+
+  /** Kills a container now and waits until its exit is recorded. */
+  private async kill(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.state === 'exited') return;
+    if (c.state === 'created' && !c.rec.startedAt) {
+      await this.onExit(c, { exitCode: 137, finishedAt: this.clock.now(), reason: 'Error' }, false);
+      return;
+    }
+    const done = waitExit(c);
+    const alive = await this.sendKill(c);
+    if (!alive && !this.shimAlive(c)) await this.shimLost(c);
+    await done;
+  }
+
+  private sendKill(c: Container): Promise<boolean> {
+    return this.runc.kill(c.rec.id, 'KILL').catch(() => false);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    await this.kill(id);
+    this.containers.delete(id);
+    this.sandboxes.get(c.rec.sandboxId)?.containers.delete(id);
+    if (c.poll) clearInterval(c.poll);
+    await this.runc.delete(id).catch(() => undefined);
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await this.cgroups.removeContainer(short(c.rec.sandboxId), short(id));
+    await this.images.leases.release(c.rec.imageId, HOLDER(id)).catch(() => undefined);
+    for (const f of await logFiles(c.rec.logPath)) await rm(f, { force: true });
+    await rm(c.dir, { recursive: true, force: true });
+  }
+
+  /** Records an exit: OOM decided from the cgroup, then runc's container, root filesystem and cgroup released. */
+  private async onExit(c: Container, exit: ExitRecord, announce = true): Promise<void> {
+    if (c.state === 'exited') return;
+    c.state = 'exited';
+    c.exit = exit;
+    c.cancelKill?.();
+    c.cancelKill = undefined;
+    if (c.poll) clearInterval(c.poll);
+    c.poll = undefined;
+    c.child?.unref();
+    const sbShort = short(c.rec.sandboxId);
+    if (exit.reason !== 'StartError' && c.rec.oomKilled === undefined) {
+      // As containerd reports it: the container failed and the OOM killer acted in its cgroup.
+      c.rec.oomKilled = exit.exitCode !== 0 && (await this.cgroups.oomKilled(sbShort, short(c.rec.id)));
+      writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
+    }
+    await this.runc.delete(c.rec.id).catch(() => undefined);
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await this.cgroups.removeContainer(sbShort, short(c.rec.id));
+    for (const w of c.waiters.splice(0)) w();
+    const sb = this.sandboxes.get(c.rec.sandboxId);
+    if (announce && !this.closed && sb) this.emit({ type: 'ContainerExited', containerId: c.rec.id, sandboxId: sb.id, podUid: sb.config.uid });
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const c = this.containers.get(id);
+    return c && status(c);
+  }
+
+  async listContainers(filter: { sandboxId?: string } = {}): Promise<ContainerStatus[]> {
+    if (filter.sandboxId === undefined) return [...this.containers.values()].map(status);
+    const sb = this.sandboxes.get(filter.sandboxId);
+    return sb ? [...sb.containers].map((id) => status(this.containers.get(id)!)) : [];
+  }
+
+  // ---- exec and logs ------------------------------------------------------------------
+
+  private running(id: string): Container {
+    const c = this.get(id);
+    if (c.state !== 'running') throw new Error(`cannot exec in a stopped container: container ${id} is ${c.state}`);
+    return c;
+  }
+
+  async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+    const c = this.running(id);
+    return runcExecCapture(this.runc, id, c.dir, cmd, timeoutSeconds);
+  }
+
+  async execStream(id: string, cmd: string[], opts: StreamOptions): Promise<StreamSession> {
+    this.running(id);
+    return runcExecStream(this.shim, this.runc, id, cmd, opts);
+  }
+
+  readLogs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    const c = this.get(id);
+    return readCriLog(c.rec.logPath, opts, { done: () => c.state === 'exited' || !this.containers.has(id) });
+  }
+
+  subscribe(listener: (ev: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Stops watching; running containers keep running (a restarted agent adopts them). With no
+   * sandbox left, the node's bridge goes too.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.containers.values()) {
+      c.cancelKill?.();
+      if (c.poll) clearInterval(c.poll);
+      for (const w of c.waiters.splice(0)) w();
+    }
+    this.listeners.clear();
+    if (this.sandboxes.size === 0 && this.ips) await this.network.deleteBridge(this.ips.cidr).catch(() => undefined);
+    // What runs now belongs to whoever opens the state directory next.
+    this.sandboxes.clear();
+    this.containers.clear();
+  }
+
+  private get(id: string): Container {
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeNotFoundError('container', id);
+    return c;
+  }
+
+  private emit(ev: RuntimeEvent): void {
+    for (const l of this.listeners) l(ev);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the runc runtime is closed');
+  }
+}
+
+/** Shims and polls do not keep the agent alive, except while a stop waits for an exit. */
+function waitExit(c: Container): Promise<void> {
+  const p = new Promise<void>((resolve) => c.waiters.push(resolve));
+  c.child?.ref();
+  c.poll?.ref?.();
+  return p;
+}
+
+/** Polls `check` (fast at first) until it answers; rejects after `timeoutMs`. */
+async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let delay = 1;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for runc');
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 25);
+  }
+}
+
+/** The last error runc logged (its JSON log), without the "runc run failed: " prefix. */
+function runcError(logFile: string): string | undefined {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let msg: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string };
+      if ((e.level === 'error' || e.level === 'fatal') && e.msg) msg = e.msg;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return msg?.replace(/^runc run failed: /, 'runc create failed: ');
+}
+
+function sandboxStatus(sb: Sandbox): PodSandboxStatus {
+  return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: new Date(sb.createdAt), ip: sb.ip };
+}
+
+function status(c: Container): ContainerStatus {
+  const r = c.rec;
+  const e = c.exit;
+  const exitCode = e?.exitCode;
+  let reason: string | undefined;
+  if (e) reason = e.reason === 'StartError' ? 'StartError' : r.oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  return {
+    id: r.id,
+    sandboxId: r.sandboxId,
+    name: r.config.name,
+    attempt: r.config.attempt,
+    image: r.config.image,
+    imageRef: r.imageRef,
+    state: c.state,
+    createdAt: new Date(r.createdAt),
+    startedAt: r.startedAt ? new Date(r.startedAt) : undefined,
+    finishedAt: e?.finishedAt,
+    exitCode,
+    signal: e?.signal,
+    reason,
+    message: e?.message,
+    logPath: r.logPath,
+  };
+}

@@ -1,0 +1,49 @@
+// What the runc runtime keeps on disk so a restarted agent finds its pods again:
+//   sandboxes/<id>/sandbox.json   the sandbox record; ns/{net,uts,ipc} its namespaces; hosts, ...
+//   containers/<id>/container.json  the container record; bundle/ (config.json, rootfs overlay
+//                                 mount), upper/ work/, spec (supervisor), pid (runc's pid file),
+//                                 exit (written by the supervisor), runc.log
+//   runc/                         runc's own state (--root)
+//   pods/<ns>_<name>_<uid>/<container>/<attempt>.log   CRI logs
+// Records are replaced whole (write aside, rename).
+
+import type { ContainerConfig, PodSandboxConfig } from '../runtime.js';
+import type { PodFiles } from './pod-files.js';
+import type { PodNamespaces } from './pod-network.js';
+
+export interface RuncSandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  annotations: Record<string, string>;
+  state: 'ready' | 'notready';
+  createdAt: string;
+  ip?: string;
+  /** The IP is held in the allocator (released when the sandbox stops). */
+  holdsIp: boolean;
+  /** The pod CIDR the IP came from (the bridge it is attached to). */
+  cidr?: string;
+  hostname: string;
+  namespaces: PodNamespaces;
+  files: PodFiles;
+}
+
+export interface RuncContainerRecord {
+  id: string;
+  sandboxId: string;
+  config: ContainerConfig;
+  createdAt: string;
+  logPath: string;
+  /** Image id (platform manifest digest), the lease's key, and the repo digest reported as imageID. */
+  imageId: string;
+  imageRef: string;
+  startedAt?: string;
+  /** Host PID of the container's init (runc's pid file). */
+  initPid?: number;
+  /** The supervisor's PID and start time in clock ticks, against PID reuse. */
+  shimPid?: number;
+  shimStart?: number;
+  /** Decided once at exit from the cgroup's OOM counter (the cgroup is removed right after). */
+  oomKilled?: boolean;
+  /** A start failure's message (runc's own words). */
+  startError?: string;
+}
