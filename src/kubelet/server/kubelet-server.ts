@@ -136,7 +136,13 @@ export class KubeletServer {
         session.close();
         throw new ApiError(400, 'BadRequest', isWebSocket ? `unsupported WebSocket subprotocols ${JSON.stringify(protocols)}: this node speaks ${SUPPORTED_PROTOCOLS.join(', ')}` : SPDY_NOT_SUPPORTED);
       }
+      // A handshake that fails (ws answers it and drops the socket) must not leave the command running.
+      let upgraded = false;
+      socket.once('close', () => {
+        if (!upgraded) session.close();
+      });
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded = true;
         serveRemoteCommand(ws, session, { protocol, stdin: opts.stdin, stdout: q.get('stdout') !== 'false' && q.get('output') !== '0', stderr: !opts.tty && (flag('stderr') || flag('error')), cmd });
       });
     } catch (err) {
