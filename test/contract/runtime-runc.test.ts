@@ -71,9 +71,8 @@ function leftovers(dataDir: string, rt: RuncRuntime): string[] {
   }
   const links = readdirSync('/sys/class/net').filter((n) => n.startsWith('k8v'));
   out.push(...links.map((l) => `veth ${l}`));
-  for (const h of ['memory', 'cpu', 'pids', 'unified']) {
-    const p = join('/sys/fs/cgroup', h, CG);
-    if (existsSync(p)) out.push(...readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `cgroup ${h}/${CG}/${e.name}`));
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    if (existsSync(join('/sys/fs/cgroup', h, CG))) out.push(`cgroup ${h}/${CG}`);
   }
   const runcStates = rt ? readdirSync(join(dataDir, 'runc')) : [];
   out.push(...runcStates.map((s) => `runc state ${s}`));

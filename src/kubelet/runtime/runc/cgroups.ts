@@ -89,6 +89,8 @@ export class Cgroups {
       if (!existsSync(dir)) continue;
       for (const c of readdirSync(dir, { withFileTypes: true })) if (c.isDirectory()) await rmdir(join(dir, c.name)).catch(() => undefined);
       await rmdir(dir).catch(() => undefined);
+      // The top directory too once it is empty (it is created again with the next pod).
+      await rmdir(join(h, this.prefix)).catch(() => undefined);
     }
   }
 
