@@ -27,9 +27,10 @@ interface GroupEntry {
   members: string[];
 }
 
-async function readLines(path: string): Promise<string[]> {
+/** Lines of a file of the image; none when it is missing or unreadable (a link loop, say). */
+async function readLines(rootfs: string, rel: string): Promise<string[]> {
   try {
-    return (await readFile(path, 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+    return (await readFile(await resolveInRoot(rootfs, rel, true), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
   } catch {
     return [];
   }
@@ -54,8 +55,8 @@ export async function resolveImageUser(rootfs: string, user: string | undefined)
   const spec = (user ?? '').trim();
   const [u, g] = spec.includes(':') ? [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)] : [spec, undefined];
   // The files are resolved inside the image (a symlink in it must not lead to the host's).
-  const passwd = parsePasswd(await readLines(await resolveInRoot(rootfs, 'etc/passwd', true)));
-  const groups = parseGroup(await readLines(await resolveInRoot(rootfs, 'etc/group', true)));
+  const passwd = parsePasswd(await readLines(rootfs, 'etc/passwd'));
+  const groups = parseGroup(await readLines(rootfs, 'etc/group'));
   let entry: PasswdEntry | undefined;
   let uid: number;
   if (u === '') {
