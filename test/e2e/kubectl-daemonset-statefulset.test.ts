@@ -174,6 +174,8 @@ describe('kubectl daemonset and statefulset workflows', () => {
     assert.deepEqual(pods(c, 'app=sample-sts').map((p) => p.name), ['sample-statefulset-0', 'sample-statefulset-1', 'sample-statefulset-2']);
     const claims = ok(c.kubectl(['get', 'persistentvolumeclaims', '-o', 'name']));
     for (let i = 0; i < 3; i++) assert.match(claims, new RegExp(`^persistentvolumeclaim/www-sample-statefulset-${i}$`, 'm'));
+    // The default StorageClass provisions a volume for each claim.
+    await eventually(() => (ok(c.kubectl(['get', 'pvc', '--no-headers'])).match(/^www-sample-statefulset-\d\s+Bound\s/gm) ?? []).length === 3, 'three claims Bound', 60_000);
     const events = ok(c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sample-statefulset', '-o', 'custom-columns=MSG:.message', '--no-headers']));
     assert.match(events, /^create Claim www-sample-statefulset-0 Pod sample-statefulset-0 in StatefulSet sample-statefulset success$/m);
     assert.match(events, /^create Pod sample-statefulset-2 in StatefulSet sample-statefulset successful$/m);
@@ -184,7 +186,10 @@ describe('kubectl daemonset and statefulset workflows', () => {
     await eventually(() => pods(c, 'app=sample-sts').map((p) => p.name).join() === 'sample-statefulset-0,sample-statefulset-1,sample-statefulset-2', 'back to 3, highest removed');
 
     const old0 = pods(c, 'app=sample-sts')[0];
-    ok(c.kubectl(['delete', 'pod', 'sample-statefulset-0']));
+    // --wait=false: kubectl <= 1.34 can wait forever when a pod is recreated under the same name
+    // between its DELETE and its watch (kubernetes/kubernetes#135562); sim pods stop in
+    // milliseconds, so the window is easy to hit. We poll for the new pod instead.
+    assert.equal(ok(c.kubectl(['delete', 'pod', 'sample-statefulset-0', '--wait=false'])).trim(), 'pod "sample-statefulset-0" deleted');
     const back = await until(() => {
       const p = pods(c, 'app=sample-sts').find((x) => x.name === 'sample-statefulset-0');
       return p && p.uid !== old0.uid && p.ready && p;
@@ -213,6 +218,15 @@ describe('kubectl daemonset and statefulset workflows', () => {
     await eventually(() => pods(c, 'app=sample-sts').length === 0, 'pods gone');
     const kept = ok(c.kubectl(['get', 'pvc', '-o', 'name']));
     for (let i = 0; i < 5; i++) assert.match(kept, new RegExp(`^persistentvolumeclaim/www-sample-statefulset-${i}$`, 'm'), 'claims outlive the set');
+    const claimUids = () => [0, 1, 2].map((i) => ok(c.kubectl(['get', 'pvc', `www-sample-statefulset-${i}`, '-o', 'jsonpath={.metadata.uid}'])));
+    const uids = claimUids();
+
+    // The set comes back: its pods get the same claims.
+    ok(c.kubectl(['apply', '-f', '-'], { input: STS }));
+    assert.match(ok(c.kubectl(['rollout', 'status', 'statefulset/sample-statefulset', '--timeout=90s'])), /partitioned roll out complete: 3 new pods have been updated/);
+    assert.deepEqual(claimUids(), uids, 'the same claims are reused');
+    ok(c.kubectl(['delete', 'statefulset', 'sample-statefulset']));
+    await eventually(() => pods(c, 'app=sample-sts').length === 0, 'pods gone again');
     const deleted = ok(c.kubectl(['delete', 'persistentvolumeclaims', ...[0, 1, 2, 3, 4].map((i) => `www-sample-statefulset-${i}`)]));
     assert.equal((deleted.match(/deleted/g) ?? []).length, 5);
   });
