@@ -69,22 +69,35 @@ function ignoreMissing(err: unknown): void {
 }
 
 export class PodNetwork {
+  /** Bridges set up by this process, per CIDR (one setup at a time; checked again if it vanished). */
+  private readonly bridges = new Map<string, Promise<string>>();
+
   constructor(private readonly tools: NetworkTools = DEFAULT_TOOLS) {}
 
   /** Creates the node's bridge for `cidr` with the gateway address (idempotent). */
-  async ensureBridge(cidr: string): Promise<string> {
+  ensureBridge(cidr: string): Promise<string> {
+    const known = this.bridges.get(cidr);
+    if (known && existsSync(`/sys/class/net/${bridgeName(cidr)}`)) return known;
+    const p = this.createBridge(cidr);
+    this.bridges.set(cidr, p);
+    p.catch(() => this.bridges.delete(cidr));
+    return p;
+  }
+
+  private async createBridge(cidr: string): Promise<string> {
     const br = bridgeName(cidr);
     const { prefix } = parseCidr(cidr);
     const gw = gatewayOf(cidr);
+    const exists = (e: unknown) => e instanceof HostCommandError && /File exists|already assigned/i.test(e.stderr);
     if (!existsSync(`/sys/class/net/${br}`)) {
       await hostCommand(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
-        if (!(e instanceof HostCommandError && /File exists/.test(e.stderr))) throw e;
+        if (!exists(e)) throw e;
       });
     }
     const addrs = await hostCommand(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
     if (!addrs.includes(` ${gw}/${prefix} `)) {
       await hostCommand(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
-        if (!(e instanceof HostCommandError && /File exists/.test(e.stderr))) throw e;
+        if (!exists(e)) throw e;
       });
     }
     await hostCommand(this.tools.ip, ['link', 'set', br, 'up']);
@@ -93,12 +106,14 @@ export class PodNetwork {
 
   /** Deletes the bridge of `cidr` (no pod may still use it). */
   async deleteBridge(cidr: string): Promise<void> {
+    this.bridges.delete(cidr);
     await hostCommand(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
   }
 
   /**
    * Creates the pod's namespaces under `dir` and, unless hostNetwork, its network: veth on the
-   * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up.
+   * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up. Three programs in
+   * a row (namespaces with the hostname, host side, pod side), each step batched.
    */
   async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string }): Promise<PodNamespaces> {
     await mkdir(dir, { recursive: true });
@@ -108,39 +123,19 @@ export class PodNetwork {
       ns.uts = join(dir, 'uts');
     }
     for (const f of [ns.net, ns.uts, ns.ipc]) if (f) await writeFile(f, '');
-    const args = [`--ipc=${ns.ipc}`];
     if (o.hostNetwork) {
-      await hostCommand(this.tools.unshare, [...args, 'true']);
+      await hostCommand(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
       return ns;
     }
     if (!o.ip || !o.cidr) throw new Error('a pod network needs an IP and the pod CIDR');
     const br = await this.ensureBridge(o.cidr);
     const veth = vethName(o.sandboxId);
     const { prefix } = parseCidr(o.cidr);
-    // One shell for the whole setup: each step is a few ms of process start, not a round trip.
-    const script = [
-      'set -e',
-      `"$UNSHARE" --net="$NET" --uts="$UTS" --ipc="$IPC" sh -c 'hostname "$1" && "$2" link set lo up' - "$HOSTNAME_" "$IP_BIN"`,
-      `"$IP_BIN" link add "$VETH" type veth peer name eth0 netns "$NET"`,
-      `"$IP_BIN" link set "$VETH" master "$BR" up`,
-      `"$NSENTER" --net="$NET" sh -c '"$1" addr add "$2" dev eth0 && "$1" link set eth0 up && "$1" route add default via "$3"' - "$IP_BIN" "$ADDR" "$GW"`,
-    ].join('\n');
     try {
-      await hostCommand('sh', ['-c', script], {
-        env: {
-          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-          UNSHARE: this.tools.unshare,
-          NSENTER: this.tools.nsenter,
-          IP_BIN: this.tools.ip,
-          NET: ns.net!,
-          UTS: ns.uts!,
-          IPC: ns.ipc,
-          HOSTNAME_: o.hostname,
-          VETH: veth,
-          BR: br,
-          ADDR: `${o.ip}/${prefix}`,
-          GW: gatewayOf(o.cidr),
-        },
+      await hostCommand(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
+      await hostCommand(this.tools.ip, ['-batch', '-'], { input: `link add ${veth} type veth peer name eth0 netns "${ns.net}"\nlink set ${veth} master ${br} up\n` });
+      await hostCommand(this.tools.nsenter, [`--net=${ns.net}`, this.tools.ip, '-batch', '-'], {
+        input: `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`,
       });
     } catch (err) {
       await this.tearDown(dir, o.sandboxId).catch(() => undefined);
