@@ -31,7 +31,7 @@ export async function agent(argv: string[]): Promise<number> {
   const kc = readKubeconfig(String(flags.kubeconfig));
   const dataDir = flags['data-dir'] ? resolve(String(flags['data-dir'])) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const runtime = createRuntime(String(flags.runtime), { dataDir });
+  const runtime = createRuntime(String(flags.runtime), { dataDir, sigtermExitMs: 500 });
   const client = new RestClient({ server: kc.server, token: kc.token, caCert: kc.caCert, userAgent: 'kubelet/v1.32.4-k8ts' });
   const kubelet = new Kubelet({
     client,

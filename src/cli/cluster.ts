@@ -41,7 +41,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   // Fail before anything starts when the runtime cannot run here.
   // Each node agent keeps its own state (containers, logs, volumes) under nodes/<name>.
   const nodeDir = (i: number) => join(o.dataDir, 'nodes', nodeName(i));
-  const runtimes = Array.from({ length: o.nodes }, (_, i) => createRuntime(o.runtime, { dataDir: nodeDir(i + 1) }));
+  const runtimes = Array.from({ length: o.nodes }, (_, i) => createRuntime(o.runtime, { dataDir: nodeDir(i + 1), sigtermExitMs: 500 }));
   const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token] });
   cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
   const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;

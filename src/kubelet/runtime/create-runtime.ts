@@ -18,6 +18,8 @@ export interface CreateRuntimeOptions {
   clock?: Clock;
   /** Random source for the sim runtime's random-exit images. */
   random?: () => number;
+  /** sim: how long a process that honours SIGTERM takes to exit (see SimRuntimeOptions). */
+  sigtermExitMs?: number;
   /** Where runtimes that keep files (logs, bundles) put them. */
   dataDir?: string;
   /** runc: the image store's directory (default `<dataDir>/images`); nodes of one machine may share one. */
@@ -43,7 +45,7 @@ export class UnknownRuntimeError extends Error {
 export function createRuntime(name: RuntimeName | string, opts: CreateRuntimeOptions = {}): ContainerRuntime {
   switch (name) {
     case 'sim':
-      return new SimRuntime({ clock: opts.clock, random: opts.random });
+      return new SimRuntime({ clock: opts.clock, random: opts.random, sigtermExitMs: opts.sigtermExitMs });
     case 'process':
       if (!opts.dataDir) throw new Error('the process runtime keeps its containers, logs and helper under a data dir: pass --data-dir');
       return new ProcessRuntime({ dataDir: join(opts.dataDir, 'process-runtime'), clock: opts.clock });

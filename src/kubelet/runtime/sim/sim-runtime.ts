@@ -35,6 +35,13 @@ export interface SimRuntimeOptions {
   clock?: Clock;
   /** Random source in [0, 1) for random-exit images (tests pass a fixed one). */
   random?: () => number;
+  /**
+   * How long a simulated process that honours SIGTERM takes to exit (default 0: at once). `k8ts up`
+   * uses a little time, as real processes take: otherwise a controller may recreate a pod under the
+   * same name before `kubectl delete` starts watching, and kubectl waits forever
+   * (kubernetes/kubernetes#135562).
+   */
+  sigtermExitMs?: number;
 }
 
 interface SimSandbox {
@@ -77,6 +84,7 @@ export class SimRuntime implements ContainerRuntime {
   readonly capabilities: RuntimeCapabilities = { exec: true, logs: true, podNetwork: false, hostNetwork: true, simulatedProbes: true };
   private readonly clock: Clock;
   private readonly random: () => number;
+  private readonly sigtermExitMs: number;
   private readonly images = new SimImages();
   private readonly sandboxes = new Map<string, SimSandbox>();
   private readonly containers = new Map<string, SimContainer>();
@@ -89,6 +97,7 @@ export class SimRuntime implements ContainerRuntime {
   constructor(opts: SimRuntimeOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
+    this.sigtermExitMs = opts.sigtermExitMs ?? 0;
   }
 
   updateRuntimeConfig(config: RuntimeConfig): void {
@@ -194,7 +203,14 @@ export class SimRuntime implements ContainerRuntime {
       // Never started (a start delay was pending): it ends without having run.
       this.finish(c, 137, true);
     } else if (c.program?.exitsOnSigterm) {
-      this.finish(c, 0, true);
+      const ms = Math.min(this.sigtermExitMs, Math.max(0, timeoutSeconds) * 1000);
+      if (ms === 0) this.finish(c, 0, true);
+      else if (c.cancelKill === undefined) {
+        c.cancelKill = this.clock.setTimer(ms, () => {
+          c.cancelKill = undefined;
+          if (c.state === 'running') this.finish(c, 0, true);
+        });
+      }
     } else {
       const at = this.clock.now().getTime() + Math.max(0, timeoutSeconds) * 1000;
       if (c.killAt === undefined || at < c.killAt) {
