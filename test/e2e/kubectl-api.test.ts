@@ -253,7 +253,9 @@ describe('persistence and locking', () => {
     const c = await startCluster({ args: ['--nodes', '0'] });
     try {
       ok(c.kubectl(['apply', '-f', join(EX, 'sample-deployment.yaml')]));
+      ok(c.kubectl(['create', 'configmap', 'kept', '--from-literal', 'k=v']));
       const before = JSON.parse(ok(c.kubectl(['get', 'deployment', 'sample-deployment', '-o', 'json'])));
+      const cmBefore = JSON.parse(ok(c.kubectl(['get', 'configmap', 'kept', '-o', 'json'])));
       const { spawnSync } = await import('node:child_process');
       const second = spawnSync(process.execPath, [join(ROOT, 'bin', 'k8ts.js'), 'up', '--data-dir', c.dataDir, '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(second.status, 1);
@@ -263,10 +265,14 @@ describe('persistence and locking', () => {
       try {
         const after = JSON.parse(ok(again.kubectl(['get', 'deployment', 'sample-deployment', '-o', 'json'])));
         assert.equal(after.metadata.uid, before.metadata.uid);
-        assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
-        ok(again.kubectl(['label', 'deployment', 'sample-deployment', 'restarted=yes']));
-        const relabeled = JSON.parse(ok(again.kubectl(['get', 'deployment', 'sample-deployment', '-o', 'json'])));
-        assert.ok(BigInt(relabeled.metadata.resourceVersion) > BigInt(before.metadata.resourceVersion));
+        assert.deepEqual(after.spec, before.spec);
+        // Nothing but the user writes a ConfigMap: its resourceVersion is exactly what it was.
+        const cmAfter = JSON.parse(ok(again.kubectl(['get', 'configmap', 'kept', '-o', 'json'])));
+        assert.equal(cmAfter.metadata.resourceVersion, cmBefore.metadata.resourceVersion);
+        assert.deepEqual(cmAfter.data, { k: 'v' });
+        ok(again.kubectl(['label', 'configmap', 'kept', 'restarted=yes']));
+        const relabeled = JSON.parse(ok(again.kubectl(['get', 'configmap', 'kept', '-o', 'json'])));
+        assert.ok(BigInt(relabeled.metadata.resourceVersion) > BigInt(cmBefore.metadata.resourceVersion));
       } finally {
         await again.destroy();
       }
