@@ -118,6 +118,52 @@ describe('kubectl with the runc runtime', { skip }, () => {
     assert.match(events, /Pulling image ".*\/e2e\/nope:1"/);
   });
 
+  test('volumes and probes: a PVC file survives kill 1 and a pod deletion; emptyDir and configMap; httpGet and exec probes', async () => {
+    ok(c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) }));
+    ok(c.kubectl(['create', 'configmap', 'conf', '--from-literal=greeting=hello from a configmap']));
+    const stateful = () =>
+      podJson(
+        'stateful',
+        [
+          {
+            name: 'main',
+            image: img.busybox,
+            command: ['sh', '-c', `trap 'exit 0' TERM; echo "run saw: $(cat /data/note 2>/dev/null || echo nothing)"; cp /conf/greeting /shared/greeting; while true; do sleep 0.2; done`],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'conf', mountPath: '/conf', readOnly: true }, { name: 'shared', mountPath: '/shared' }],
+            livenessProbe: { exec: { command: ['test', '-d', '/data'] }, periodSeconds: 1 },
+          },
+          {
+            name: 'web',
+            image: img.web,
+            command: ['httpd', '-f', '-p', '8080', '-h', '/shared'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+            readinessProbe: { httpGet: { path: '/greeting', port: 8080 }, periodSeconds: 1 },
+          },
+        ],
+        { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'conf', configMap: { name: 'conf' } }, { name: 'shared', emptyDir: {} }] },
+      );
+    ok(c.kubectl(['apply', '-f', '-'], { input: stateful() }));
+    // Ready means the httpGet probe against the pod IP found the file copied into the emptyDir.
+    const p = await waitRunning('stateful');
+    assert.equal(await (await fetch(`http://${p.status.podIP}:8080/greeting`)).text(), 'hello from a configmap');
+    const ro = c.kubectl(['exec', 'stateful', '-c', 'main', '--', 'sh', '-c', 'echo x > /conf/new']);
+    assert.notEqual(ro.code, 0, 'the configMap volume is read-only');
+    ok(c.kubectl(['exec', 'stateful', '-c', 'main', '--', 'sh', '-c', 'echo kept > /data/note']));
+    ok(c.kubectl(['exec', 'stateful', '-c', 'main', '--', 'sh', '-c', 'kill 1']));
+    const restarted = await eventually(() => {
+      const q = json(c, ['get', 'pod', 'stateful']);
+      const cs = q.status.containerStatuses?.find((s: { name: string }) => s.name === 'main');
+      return cs?.restartCount === 1 && cs.state.running && cs;
+    }, 'a restart after kill 1', 30_000);
+    assert.equal(restarted.lastState.terminated.exitCode, 0);
+    assert.equal(ok(c.kubectl(['logs', 'stateful', '-c', 'main', '--previous'])), 'run saw: nothing\n');
+    await eventually(() => c.kubectl(['logs', 'stateful', '-c', 'main']).stdout === 'run saw: kept\n', 'the second run sees the file');
+    ok(c.kubectl(['delete', 'pod', 'stateful', '--grace-period=1']));
+    ok(c.kubectl(['apply', '-f', '-'], { input: stateful() }));
+    await eventually(() => c.kubectl(['logs', 'stateful', '-c', 'main']).stdout === 'run saw: kept\n', 'a new pod on the same claim sees the file', 60_000);
+    ok(c.kubectl(['delete', 'pod', 'stateful', '--grace-period=1']));
+  });
+
   // The kubelet does not give runtimes a container's resources yet (ContainerConfig has no
   // field for them); the runtime's side is covered in test/contract/runtime-runc.test.ts.
   test('a memory limit: exceeding it ends the container as OOMKilled (exit 137)', { todo: 'needs the kubelet to pass container resources to the runtime' }, async () => {
