@@ -57,8 +57,20 @@ if (!skip) {
   });
 }
 
+/** Sandboxes each runtime made (other test processes may have veths of their own meanwhile). */
+const made = new WeakMap<RuncRuntime, string[]>();
+
 function newRuntime(dataDir: string): RuncRuntime {
-  return new RuncRuntime({ dataDir, images: state.images!, cgroupPrefix: CG, runcVersion: '1.x' });
+  const rt = new RuncRuntime({ dataDir, images: state.images!, cgroupPrefix: CG, runcVersion: '1.x' });
+  const ids: string[] = [];
+  made.set(rt, ids);
+  const run = rt.runPodSandbox.bind(rt);
+  rt.runPodSandbox = async (c) => {
+    const id = await run(c);
+    ids.push(id);
+    return id;
+  };
+  return rt;
 }
 
 /** Everything a runtime made on the host, to compare before and after. */
@@ -69,7 +81,8 @@ function leftovers(dataDir: string, rt: RuncRuntime): string[] {
     const p = join(dataDir, d);
     if (existsSync(p)) out.push(...readdirSync(p).map((n) => `${d}/${n}`));
   }
-  const links = readdirSync('/sys/class/net').filter((n) => n.startsWith('k8v'));
+  const mine = new Set((made.get(rt) ?? []).map(vethName));
+  const links = readdirSync('/sys/class/net').filter((n) => mine.has(n));
   out.push(...links.map((l) => `veth ${l}`));
   for (const h of readdirSync('/sys/fs/cgroup')) {
     if (existsSync(join('/sys/fs/cgroup', h, CG))) out.push(`cgroup ${h}/${CG}`);
@@ -254,4 +267,18 @@ withRuntime('an agent restart: running containers are re-adopted, exits while aw
     for (const x of await rt2.listPodSandboxes()) await rt2.removePodSandbox(x.id);
     await rt2.close();
   }
+});
+
+withRuntime('attach: input reaches a container created with stdin, its output comes back', async (rt) => {
+  const sb = await rt.runPodSandbox(sandboxConfig());
+  const id = await rt.createContainer(sb, { name: 'cat', attempt: 0, image: state.image!, command: ['sh', '-c', 'while read l; do echo "got $l"; done'], args: [], env: [], stdin: true });
+  await rt.startContainer(id);
+  const s = await rt.attach(id, { stdin: true, tty: false });
+  let out = '';
+  s.stdout.on('data', (d) => (out += d));
+  s.stdin!.write('hello\n');
+  await until('the echo', async () => (out.includes('got hello\n') ? true : undefined));
+  s.close();
+  assert.deepEqual(await s.exit, { exitCode: 0 });
+  assert.equal((await rt.containerStatus(id))?.state, 'running', 'detaching leaves the container running');
 });

@@ -17,7 +17,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { ImageStore } from '../../../images/image-store.js';
 import type { Credentials } from '../../../images/registry-auth.js';
@@ -41,6 +40,7 @@ import {
   type StreamOptions,
   type StreamSession,
 } from '../runtime.js';
+import { attachSession } from '../process/attach-session.js';
 import { readCriLog, logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
 import { ensureShim } from '../process/shim-binary.js';
@@ -54,7 +54,8 @@ import { writePodFiles } from './pod-files.js';
 import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
 import { RuncCli } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
-import type { RuncContainerRecord, RuncSandboxRecord } from './runc-state.js';
+import { runcError, spawnSupervisor, waitFor } from './supervisor.js';
+import { containerStatusOf, sandboxStatus, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
 
 export const DEFAULT_RUNC = '/usr/sbin/runc';
 
@@ -384,7 +385,7 @@ export class RuncRuntime implements ContainerRuntime {
         argv: [this.runc.binary, ...this.runc.base(join(c.dir, 'runc.log')), 'run', '--keep', '--bundle', join(c.dir, 'bundle'), '--pid-file', pidFile, id],
       }),
     );
-    const { line, child } = await this.spawnShim(specPath);
+    const { line, child } = await spawnSupervisor(this.shim, specPath);
     if (!line.startsWith('ok ')) {
       const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
       throw new Error(`failed to start container "${id}": ${message}`);
@@ -429,26 +430,6 @@ export class RuncRuntime implements ContainerRuntime {
       if (exit) await this.onExit(c, exit);
       else if (shimGone) await this.shimLost(c);
     }
-  }
-
-  /** Spawns a detached supervisor (its own session: it outlives the agent) and reads its answer. */
-  private spawnShim(specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-      child.unref();
-      let answered = false;
-      const rl = createInterface({ input: child.stdout! });
-      rl.once('line', (line) => {
-        answered = true;
-        rl.close();
-        child.stdout!.destroy();
-        resolve({ line, child });
-      });
-      child.once('error', (e) => reject(e));
-      child.once('exit', () => {
-        if (!answered) resolve({ line: '', child });
-      });
-    });
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -535,13 +516,13 @@ export class RuncRuntime implements ContainerRuntime {
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const c = this.containers.get(id);
-    return c && status(c);
+    return c && containerStatusOf(c.rec, c.state, c.exit);
   }
 
   async listContainers(filter: { sandboxId?: string } = {}): Promise<ContainerStatus[]> {
-    if (filter.sandboxId === undefined) return [...this.containers.values()].map(status);
+    if (filter.sandboxId === undefined) return [...this.containers.values()].map((c) => containerStatusOf(c.rec, c.state, c.exit));
     const sb = this.sandboxes.get(filter.sandboxId);
-    return sb ? [...sb.containers].map((id) => status(this.containers.get(id)!)) : [];
+    return sb ? [...sb.containers].map((id) => this.containers.get(id)!).map((c) => containerStatusOf(c.rec, c.state, c.exit)) : [];
   }
 
   // ---- exec and logs ------------------------------------------------------------------
@@ -560,6 +541,20 @@ export class RuncRuntime implements ContainerRuntime {
   async execStream(id: string, cmd: string[], opts: StreamOptions): Promise<StreamSession> {
     this.running(id);
     return runcExecStream(this.shim, this.runc, id, cmd, opts);
+  }
+
+  /** kubectl attach: output from the log as it is written; input into the stdin FIFO (stdin: true). */
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const c = this.get(id);
+    if (c.state !== 'running') throw new Error(`cannot attach to a stopped container: container ${id} is ${c.state}`);
+    const exitCode = () => ({ exitCode: c.exit?.exitCode ?? 0 });
+    return attachSession({
+      logs: (o) => this.readLogs(id, o),
+      stdinPath: opts.stdin && c.rec.config.stdin ? join(c.dir, 'stdin') : undefined,
+      tty: opts.tty,
+      exited: () => new Promise((resolve) => (c.state === 'exited' ? resolve(exitCode()) : c.waiters.push(() => resolve(exitCode())))),
+      clock: this.clock,
+    });
   }
 
   readLogs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
@@ -611,66 +606,4 @@ function waitExit(c: Container): Promise<void> {
   c.child?.ref();
   c.poll?.ref?.();
   return p;
-}
-
-/** Polls `check` (fast at first) until it answers; rejects after `timeoutMs`. */
-async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let delay = 1;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for runc');
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 25);
-  }
-}
-
-/** The last error runc logged (its JSON log), without the "runc run failed: " prefix. */
-function runcError(logFile: string): string | undefined {
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let msg: string | undefined;
-  for (const line of text.split('\n')) {
-    try {
-      const e = JSON.parse(line) as { level?: string; msg?: string };
-      if ((e.level === 'error' || e.level === 'fatal') && e.msg) msg = e.msg;
-    } catch {
-      /* not JSON */
-    }
-  }
-  return msg?.replace(/^runc run failed: /, 'runc create failed: ');
-}
-
-function sandboxStatus(sb: Sandbox): PodSandboxStatus {
-  return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: new Date(sb.createdAt), ip: sb.ip };
-}
-
-function status(c: Container): ContainerStatus {
-  const r = c.rec;
-  const e = c.exit;
-  const exitCode = e?.exitCode;
-  let reason: string | undefined;
-  if (e) reason = e.reason === 'StartError' ? 'StartError' : r.oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
-  return {
-    id: r.id,
-    sandboxId: r.sandboxId,
-    name: r.config.name,
-    attempt: r.config.attempt,
-    image: r.config.image,
-    imageRef: r.imageRef,
-    state: c.state,
-    createdAt: new Date(r.createdAt),
-    startedAt: r.startedAt ? new Date(r.startedAt) : undefined,
-    finishedAt: e?.finishedAt,
-    exitCode,
-    signal: e?.signal,
-    reason,
-    message: e?.message,
-    logPath: r.logPath,
-  };
 }

@@ -7,7 +7,8 @@
 //   pods/<ns>_<name>_<uid>/<container>/<attempt>.log   CRI logs
 // Records are replaced whole (write aside, rename).
 
-import type { ContainerConfig, PodSandboxConfig } from '../runtime.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, PodSandboxConfig, PodSandboxStatus } from '../runtime.js';
+import type { ExitRecord } from '../process/process-state.js';
 import type { PodFiles } from './pod-files.js';
 import type { PodNamespaces } from './pod-network.js';
 
@@ -46,4 +47,32 @@ export interface RuncContainerRecord {
   oomKilled?: boolean;
   /** A start failure's message (runc's own words). */
   startError?: string;
+}
+
+export function sandboxStatus(sb: RuncSandboxRecord): PodSandboxStatus {
+  return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: new Date(sb.createdAt), ip: sb.ip };
+}
+
+/** CRI status of a container; the reason as containerd words it (OOMKilled, StartError, ...). */
+export function containerStatusOf(r: RuncContainerRecord, state: ContainerState, e: ExitRecord | undefined): ContainerStatus {
+  const exitCode = e?.exitCode;
+  let reason: string | undefined;
+  if (e) reason = e.reason === 'StartError' ? 'StartError' : r.oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  return {
+    id: r.id,
+    sandboxId: r.sandboxId,
+    name: r.config.name,
+    attempt: r.config.attempt,
+    image: r.config.image,
+    imageRef: r.imageRef,
+    state,
+    createdAt: new Date(r.createdAt),
+    startedAt: r.startedAt ? new Date(r.startedAt) : undefined,
+    finishedAt: e?.finishedAt,
+    exitCode,
+    signal: e?.signal,
+    reason,
+    message: e?.message,
+    logPath: r.logPath,
+  };
 }

@@ -1,0 +1,60 @@
+// Starting a container's supervisor: k8ts-shim (the process runtime's helper) running `runc run`
+// in its own session, so it outlives the agent. The shim answers one line ("ok PID" once runc is
+// running, "err MESSAGE"), then writes the CRI log and, at the end, the exit file on its own.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** Spawns a detached supervisor and reads its answer. */
+export function spawnSupervisor(shim: string, specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.unref();
+    let answered = false;
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      child.stdout!.destroy();
+      resolve({ line, child });
+    });
+    child.once('error', (e) => reject(e));
+    child.once('exit', () => {
+      if (!answered) resolve({ line: '', child });
+    });
+  });
+}
+
+/** Polls `check` (fast at first) until it answers; rejects after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let delay = 1;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for runc');
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 25);
+  }
+}
+
+/** The last error runc logged (its JSON log), in the words of a failed create. */
+export function runcError(logFile: string): string | undefined {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let msg: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string };
+      if ((e.level === 'error' || e.level === 'fatal') && e.msg) msg = e.msg;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return msg?.replace(/^runc run failed: /, 'runc create failed: ');
+}
