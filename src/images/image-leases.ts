@@ -83,7 +83,7 @@ export class ImageLeases {
     return out;
   }
 
-  /** Drops the leases of holders `keep` rejects (a runtime's containers that no longer exist). */
+  /** Drops the leases of holders `isStale` picks (a runtime's containers that no longer exist). */
   async prune(isStale: (holder: string) => boolean): Promise<void> {
     for (const [digest, holders] of await this.all()) {
       for (const h of holders) if (isStale(h)) await this.release(digest, h);

@@ -187,7 +187,10 @@ export class ImageStore {
         await this.unpack(manifestDigest);
         const size = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
         const r: ImageRef = { name, target, manifest: manifestDigest, config: manifest.config.digest, size, updated: new Date().toISOString() };
+        const before = await this.refs.get(name);
         await this.refs.put(r);
+        // The name moved (a new :latest): what only the old image used can go, unless in use.
+        if (before && before.manifest !== r.manifest) void this.gc().catch(() => undefined);
         return await this.localImage(r, ref);
       } catch (err) {
         if (err instanceof ImagePullError) throw err;

@@ -241,3 +241,31 @@ test('import: an OCI archive (multi-arch, tag-only ref.name) and a docker save t
     assert.equal((await store.list()).length, 4);
   });
 });
+
+test('a name that moves to a new image (a new :latest) lets the old one be collected, unless in use', async () => {
+  const reg = await fakeRegistry();
+  try {
+    const v1 = image([layer([{ name: 'v', data: '1' }])]);
+    const v2 = image([layer([{ name: 'v', data: '2' }])]);
+    const v3 = image([layer([{ name: 'v', data: '3' }])]);
+    await withStore(async (store) => {
+      reg.put('app', 'latest', v1.manifest, v1.blobs);
+      const first = await store.pull(`${reg.host}/app`);
+      await store.leases.acquire(first.id, 'ctr-running');
+      reg.put('app', 'latest', v2.manifest, v2.blobs);
+      const second = await store.pull(`${reg.host}/app`);
+      await store.gc();
+      assert.ok(existsSync(store.snapshotPath(first.id)), 'a container still uses the old image');
+      await store.leases.release(first.id, 'ctr-running');
+      reg.put('app', 'latest', v3.manifest, v3.blobs);
+      await store.pull(`${reg.host}/app`);
+      // No explicit gc: the pull that moved the name started one.
+      for (let i = 0; i < 100 && (existsSync(store.snapshotPath(first.id)) || existsSync(store.snapshotPath(second.id))); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(!existsSync(store.snapshotPath(first.id)) && !existsSync(store.snapshotPath(second.id)));
+      assert.equal(store.content.has(v1.layers[0].digest) || store.content.has(v2.layers[0].digest), false);
+      assert.ok(store.content.has(v3.layers[0].digest));
+    });
+  } finally {
+    await reg.close();
+  }
+});

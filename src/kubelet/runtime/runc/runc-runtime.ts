@@ -13,8 +13,8 @@
 // Limits are on a per-container cgroup (cgroups.ts), whose OOM counter tells OOMKilled apart.
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
@@ -102,7 +102,6 @@ interface Container {
 }
 
 const short = (id: string) => id.slice(0, 16);
-const HOLDER = (id: string) => `ctr-${id}`;
 
 export class RuncRuntime implements ContainerRuntime {
   readonly type = 'runc';
@@ -123,6 +122,8 @@ export class RuncRuntime implements ContainerRuntime {
   private ips?: IpAllocator;
   private nodeIP = '127.0.0.1';
   private closed = false;
+  /** Image lease holders of this runtime's containers: `ctr-<state dir hash>-<id>` (the store may be shared). */
+  private readonly holderPrefix: string;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -136,7 +137,12 @@ export class RuncRuntime implements ContainerRuntime {
     this.shim = ensureShim(join(opts.dataDir, 'bin'));
     this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
     this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS);
+    this.holderPrefix = `ctr-${createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 8)}-`;
     this.load();
+  }
+
+  private holder(id: string): string {
+    return `${this.holderPrefix}${id}`;
   }
 
   // ---- state from disk -------------------------------------------------------------------
@@ -145,7 +151,11 @@ export class RuncRuntime implements ContainerRuntime {
     for (const id of readdirSync(this.sandboxDir)) {
       const r = readJson<RuncSandboxRecord>(join(this.sandboxDir, id, 'sandbox.json'));
       if (r) this.sandboxes.set(r.id, { ...r, containers: new Set() });
-      else rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
+      else {
+        // Half-created (the agent died while setting it up): its namespaces and veth may exist.
+        const dir = join(this.sandboxDir, id);
+        void this.network.tearDown(join(dir, 'ns'), id).then(() => rm(dir, { recursive: true, force: true }), () => undefined);
+      }
     }
     for (const id of readdirSync(this.containerDir)) {
       const dir = join(this.containerDir, id);
@@ -169,6 +179,8 @@ export class RuncRuntime implements ContainerRuntime {
         else void this.shimLost(c);
       }
     }
+    // Leases of containers that never got a record (the agent died in createContainer).
+    void this.images.leases.prune((h) => h.startsWith(this.holderPrefix) && !this.containers.has(h.slice(this.holderPrefix.length))).catch(() => undefined);
   }
 
   private async discard(id: string, dir: string): Promise<void> {
@@ -318,7 +330,7 @@ export class RuncRuntime implements ContainerRuntime {
     const id = randomBytes(32).toString('hex');
     const dir = join(this.containerDir, id);
     await mkdir(join(dir, 'bundle'), { recursive: true });
-    const holder = HOLDER(id);
+    const holder = this.holder(id);
     await this.images.leases.acquire(img.id, holder);
     const dirs = rootfsDirs(dir, await this.images.rootfs(img.id));
     try {
@@ -485,7 +497,7 @@ export class RuncRuntime implements ContainerRuntime {
     await this.runc.delete(id).catch(() => undefined);
     await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
     await this.cgroups.removeContainer(short(c.rec.sandboxId), short(id));
-    await this.images.leases.release(c.rec.imageId, HOLDER(id)).catch(() => undefined);
+    await this.images.leases.release(c.rec.imageId, this.holder(id)).catch(() => undefined);
     for (const f of await logFiles(c.rec.logPath)) await rm(f, { force: true });
     await rm(c.dir, { recursive: true, force: true });
   }
