@@ -7,7 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { writeTar } from '../../src/images/tar-writer.js';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
@@ -15,7 +18,7 @@ import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { mountsUnder } from '../../src/kubelet/runtime/runc/pod-network.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
 import { busyboxLayer, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
-import { eventually, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
+import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
 function missing(): string | undefined {
   try {
@@ -162,6 +165,31 @@ describe('kubectl with the runc runtime', { skip }, () => {
     ok(c.kubectl(['apply', '-f', '-'], { input: stateful() }));
     await eventually(() => c.kubectl(['logs', 'stateful', '-c', 'main']).stdout === 'run saw: kept\n', 'a new pod on the same claim sees the file', 60_000);
     ok(c.kubectl(['delete', 'pod', 'stateful', '--grace-period=1']));
+  });
+
+  test('offline: k8ts image import of a docker save tarball; imagePullPolicy Never runs it or says ErrImageNeverPull', async () => {
+    const layer = busyboxLayer();
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Entrypoint: ['sh', '-c', 'echo imported image runs; sleep 3600'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, rootfs: { type: 'layers', diff_ids: [layer.diffId] } }));
+    const cfgName = `${createHash('sha256').update(config).digest('hex')}.json`;
+    const tar = writeTar([
+      { name: cfgName, data: config },
+      { name: 'l1/layer.tar', data: gunzipSync(layer.data) },
+      { name: 'manifest.json', data: JSON.stringify([{ Config: cfgName, RepoTags: ['offline/busybox:1'], Layers: ['l1/layer.tar'] }]) },
+    ]);
+    const file = join(dataDir, 'offline.tar');
+    writeFileSync(file, tar);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [K8TS_BIN, 'image', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const imp = cli('import', file);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.match(imp.stdout, /^imported docker\.io\/offline\/busybox:1 /);
+    assert.match(cli('ls').stdout, /^docker\.io\/offline\/busybox\s+1\s+[a-f0-9]{13}\s/m);
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('offline', [{ name: 'main', image: 'offline/busybox:1', imagePullPolicy: 'Never' }]) }));
+    await waitRunning('offline');
+    await eventually(() => c.kubectl(['logs', 'offline']).stdout === 'imported image runs\n', 'the imported entrypoint');
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('never', [{ name: 'main', image: 'offline/absent:1', imagePullPolicy: 'Never' }]) }));
+    const w = await eventually(() => json(c, ['get', 'pod', 'never']).status?.containerStatuses?.[0]?.state?.waiting, 'ErrImageNeverPull', 30_000);
+    assert.deepEqual(w, { reason: 'ErrImageNeverPull', message: 'Container image "offline/absent:1" is not present with pull policy of Never' });
+    ok(c.kubectl(['delete', 'pod', 'offline', 'never', '--grace-period=1']));
   });
 
   // The kubelet does not give runtimes a container's resources yet (ContainerConfig has no

@@ -1,7 +1,7 @@
 // The one place that maps a runtime name (`--runtime`, a RuntimeClass handler) to an
 // implementation. Runtimes that do not exist yet fail with a message a user can act on.
 
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../../util/clock.js';
 import type { ContainerRuntime } from './runtime.js';
 import { ProcessRuntime } from './process/process-runtime.js';
@@ -53,7 +53,10 @@ export function createRuntime(name: RuntimeName | string, opts: CreateRuntimeOpt
       const runcPath = opts.runcPath ?? DEFAULT_RUNC;
       const version = runcPreflight(runcPath);
       if (!opts.dataDir) throw new Error('the runc runtime keeps images, bundles and logs under a data dir: pass --data-dir');
-      const images = new ImageStore({ root: opts.imagesDir ?? join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
+      // `k8ts up` keeps each node's state in <data-dir>/nodes/<name>: its nodes share the store in
+      // <data-dir>/images, the one `k8ts image --data-dir <data-dir>` manages.
+      const shared = basename(dirname(opts.dataDir)) === 'nodes' ? join(opts.dataDir, '..', '..', 'images') : join(opts.dataDir, 'images');
+      const images = new ImageStore({ root: opts.imagesDir ?? shared, insecureRegistries: opts.insecureRegistries });
       return new RuncRuntime({ dataDir: join(opts.dataDir, 'runc-runtime'), images, runcPath, runcVersion: version, clock: opts.clock });
     }
     default:
