@@ -152,7 +152,8 @@ export async function applyLayer(rootfs: string, blobPath: string, opts: ApplyLa
     }
     const target = await resolveInRoot(rootfs, rel, false, knownDirs);
     if (target === rootfs) continue;
-    await mkdir(dirname(target), { recursive: true });
+    // Parents the archive does not list are made as tar does (0755 under the usual umask).
+    if (!knownDirs.has(dirname(target))) await mkdir(dirname(target), { recursive: true });
     const existing = await lstatOrUndefined(target);
     if (existing && !(h.type === 'directory' && existing.isDirectory())) {
       // A hard link to itself (some archives) must not delete its own target first.
@@ -163,7 +164,7 @@ export async function applyLayer(rootfs: string, blobPath: string, opts: ApplyLa
     written.add(target);
     switch (h.type) {
       case 'directory':
-        if (!existing) await mkdir(target, { mode: 0o700 });
+        if (!existing?.isDirectory()) await mkdir(target, { mode: 0o700 });
         knownDirs.add(target);
         dirMeta.push({ path: target, h });
         continue;

@@ -30,9 +30,9 @@ export class InvalidImageNameError extends Error {
   readonly reason = 'InvalidImageName';
   constructor(
     readonly image: string,
-    readonly cause_: string,
+    readonly detail: string,
   ) {
-    super(`couldn't parse image reference "${image}": ${cause_}`);
+    super(`couldn't parse image reference "${image}": ${detail}`);
     this.name = 'InvalidImageNameError';
   }
 
