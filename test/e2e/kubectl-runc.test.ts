@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
 import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
-import { mountsUnder } from '../../src/kubelet/runtime/runc/pod-network.js';
+import { mountsUnder, vethName } from '../../src/kubelet/runtime/runc/pod-network.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
 import { busyboxLayer, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
@@ -205,8 +205,9 @@ describe('kubectl with the runc runtime', { skip }, () => {
   test('an agent restart keeps the containers running and adopts them', async () => {
     const before = json(c, ['get', 'pod', 'hello']).status.containerStatuses[0];
     assert.equal(await c.stop(), 0);
-    // The containers outlived the agent.
-    const again = await startCluster({ dataDir, args: ['--runtime', 'runc'] });
+    // The containers outlived the agent. (A restarted `k8ts up` is ready after about 15 s: its
+    // controller manager waits for the old leader lease to expire.)
+    const again = await startCluster({ dataDir, args: ['--runtime', 'runc'], timeoutMs: 60_000 });
     c = again;
     const p = await waitRunning('hello');
     assert.equal(p.status.containerStatuses[0].containerID, before.containerID);
@@ -215,10 +216,13 @@ describe('kubectl with the runc runtime', { skip }, () => {
   });
 
   test('deleting the pods leaves no bundle, mount, namespace, veth or cgroup behind', async () => {
+    // This node's veths (other test files may have theirs meanwhile; a completed pod has none).
+    const veths = readdirSync(join(stateDir(), 'sandboxes')).map(vethName);
+    assert.ok(veths.some((v) => existsSync(`/sys/class/net/${v}`)));
     ok(c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true'], { timeoutMs: 60_000 }));
     await eventually(() => readdirSync(join(stateDir(), 'sandboxes')).length === 0 && readdirSync(join(stateDir(), 'containers')).length === 0, 'the runtime state to empty', 30_000);
     assert.deepEqual(mountsUnder(dataDir), []);
-    assert.deepEqual(readdirSync('/sys/class/net').filter((n) => n.startsWith('k8v')), []);
+    assert.deepEqual(veths.filter((v) => existsSync(`/sys/class/net/${v}`)), []);
     assert.equal(existsSync('/sys/fs/cgroup/memory/k8ts') && readdirSync('/sys/fs/cgroup/memory/k8ts', { withFileTypes: true }).some((d) => d.isDirectory()), false);
     assert.deepEqual(readdirSync(join(stateDir(), 'pods')), []);
     assert.equal(ok(c.kubectl(['get', 'pods', '-o', 'name'])), '');
