@@ -13,8 +13,8 @@ import { busyboxLayer, makeLayer, registryMissing, startRegistry } from '../fixt
 
 const missing = registryMissing();
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
-// Compiled tests run from dist/test/integration; sources from test/integration.
-const CLI_ARGS = existsSync(join(ROOT, 'dist/src/cli/main.js')) && ROOT.endsWith('dist') ? [join(ROOT, 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+// Compiled, this file runs from dist/test/integration (ROOT is dist); from source, through tsx.
+const CLI_ARGS = import.meta.url.endsWith('.js') ? [join(ROOT, 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
 
 test('images from a real registry: busybox with whiteouts, OCI and Docker manifests; the CLI lists, removes and imports', { skip: missing }, async () => {
   const reg = await startRegistry();
