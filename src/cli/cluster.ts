@@ -2,7 +2,9 @@
 // components other than the API server reach it only through the REST client over loopback,
 // exactly as they would from another machine.
 
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../apiserver/control-plane.js';
 import { RestClient } from '../client/rest-client.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
@@ -55,7 +57,10 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const nodeLifecycle = new NodeLifecycleController({ client: client('kube-controller-manager'), nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, podGc: {} });
     await nodeLifecycle.start();
     stops.push(() => nodeLifecycle.stop());
-    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true }, controllerFactories({ dataDir: o.dataDir }));
+    // The identity is stable per data dir (whose lock admits one k8ts at a time), so a restarted
+    // `k8ts up` takes its own lease back at once instead of waiting for it to expire.
+    const identity = `${hostname()}_${createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 12)}`;
+    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir }));
     await manager.start();
     stops.push(() => manager.stop());
     for (let i = 1; i <= o.nodes; i++) {
