@@ -6,6 +6,7 @@
 
 import type { JsonObject, KObject } from '../api/types.js';
 import { formatGoDuration } from '../api/duration.js';
+import { parseQuantityValue } from '../api/quantity.js';
 import type { Clock } from '../util/clock.js';
 import type { CrashBackoff } from './backoff.js';
 import type { PodEvents } from './pod-events.js';
@@ -14,7 +15,7 @@ import { runHook, type HookContext } from './lifecycle-hooks.js';
 import { commandOf, envOf, podDescription, pullPolicyOf, restartPolicyOf, terminationGraceSeconds } from './pod-spec-helpers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
 import type { ContainerSetup } from './container-setup.js';
-import type { ContainerStatus, Mount } from './runtime/runtime.js';
+import type { ContainerConfig, ContainerStatus, Mount } from './runtime/runtime.js';
 
 /** Collects what a sync learned about when to look at the pod again. */
 export class SyncPlan {
@@ -41,6 +42,21 @@ export interface ContainerOpsDeps {
 }
 
 const RETRY_MS = 10_000;
+
+/** The container's memory limit and CPU limit/request, as the runtime's cgroup settings want them. */
+function resourcesOf(spec: JsonObject): ContainerConfig['resources'] {
+  const q = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? parseQuantityValue(v) : undefined);
+  const limits = spec.resources?.limits ?? {};
+  const requests = spec.resources?.requests ?? {};
+  const out: NonNullable<ContainerConfig['resources']> = {};
+  const mem = q(limits.memory);
+  if (mem) out.memoryLimitBytes = mem.value();
+  const cpu = q(limits.cpu);
+  if (cpu) out.cpuLimitMillicores = cpu.milliValue();
+  const req = q(requests.cpu) ?? cpu;
+  if (req) out.cpuRequestMillicores = req.milliValue();
+  return Object.keys(out).length ? out : undefined;
+}
 /** Config errors are often a claim or ConfigMap about to appear: look again soon. */
 const CONFIG_RETRY_MS = 2_000;
 
@@ -130,6 +146,7 @@ export class ContainerOps {
         logPath: `${cr.name}/${attempt}.log`,
         tty: spec.tty === true,
         stdin: spec.stdin === true,
+        resources: resourcesOf(spec),
       });
     } catch (err) {
       const msg = errText(err);

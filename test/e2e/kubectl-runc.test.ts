@@ -192,9 +192,7 @@ describe('kubectl with the runc runtime', { skip }, () => {
     ok(c.kubectl(['delete', 'pod', 'offline', 'never', '--grace-period=1']));
   });
 
-  // The kubelet does not give runtimes a container's resources yet (ContainerConfig has no
-  // field for them); the runtime's side is covered in test/contract/runtime-runc.test.ts.
-  test('a memory limit: exceeding it ends the container as OOMKilled (exit 137)', { todo: 'needs the kubelet to pass container resources to the runtime' }, async () => {
+  test('a memory limit: exceeding it ends the container as OOMKilled (exit 137)', async () => {
     const hog = { name: 'hog', image: img.busybox, command: ['sh', '-c', 'tail /dev/zero'], resources: { limits: { memory: '32Mi' } } };
     ok(c.kubectl(['apply', '-f', '-'], { input: podJson('hog', [hog], { restartPolicy: 'Never' }) }));
     const term = await eventually(() => json(c, ['get', 'pod', 'hog']).status?.containerStatuses?.[0]?.state?.terminated, 'the hog to end', 30_000);

@@ -99,6 +99,8 @@ export interface ContainerConfig {
   stdin?: boolean;
   /** Volumes, only for runtimes with capabilities.mounts. */
   mounts?: Mount[];
+  /** Limits and requests from the container spec, for runtimes that enforce them (cgroups). */
+  resources?: { memoryLimitBytes?: number; cpuLimitMillicores?: number; cpuRequestMillicores?: number };
 }
 
 export interface ContainerStatus {
