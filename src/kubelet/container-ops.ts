@@ -61,6 +61,9 @@ function resourcesOf(spec: JsonObject): ContainerConfig['resources'] {
 const CONFIG_RETRY_MS = 2_000;
 
 export class ContainerOps {
+  /** When each pod's image pull last failed (pod uid + image), for the pull back-off. */
+  private readonly pullFailures = new Map<string, number>();
+
   constructor(private readonly d: ContainerOpsDeps) {}
 
   /**
@@ -95,8 +98,20 @@ export class ContainerOps {
     const image = String(spec.image ?? '');
     const policy = pullPolicyOf(spec);
     const now = () => this.d.clock.now().getTime();
+    const pullKey = `${rec.uid}/pull:${image}`;
     try {
       let info = await rt.imageStatus(image);
+      const failedAt = this.pullFailures.get(pullKey);
+      if ((!info || policy === 'Always') && failedAt !== undefined) {
+        // A failed pull is retried after a back-off (10 s doubling to 5 min), as ImagePullBackOff.
+        const release = this.d.backoff.releaseAt(pullKey, failedAt, now());
+        if (release !== undefined) {
+          cr.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+          this.d.events.pullBackOff(pod, cr, image);
+          plan.wake(release);
+          return;
+        }
+      }
       if (!info && policy === 'Never') {
         cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
         this.d.events.imageNeverPull(pod, cr, image);
@@ -107,13 +122,21 @@ export class ContainerOps {
         this.d.events.pulling(pod, cr, image);
         const t0 = now();
         info = await rt.pullImage(image);
+        this.pullFailures.delete(pullKey);
+        this.d.backoff.reset(pullKey);
         this.d.events.pulled(pod, cr, image, now() - t0, info.size);
       } else this.d.events.imagePresent(pod, cr, image);
     } catch (err) {
       const msg = errText(err);
+      const t = now();
+      this.d.backoff.next(pullKey, t, t);
+      this.pullFailures.set(pullKey, t);
+      // Bounded: entries of pods long gone are dropped oldest first.
+      if (this.pullFailures.size > 10_000) this.pullFailures.delete(this.pullFailures.keys().next().value!);
       cr.waiting = { reason: 'ErrImagePull', message: msg };
       this.d.events.failed(pod, cr, msg);
-      plan.wake(now() + RETRY_MS);
+      // Look again shortly: within the back-off the container then shows ImagePullBackOff.
+      plan.wake(t + Math.min(1000, this.d.backoff.delay(pullKey)));
       return;
     }
     const attempt = cr.currentId ? cr.restartCount + 1 : cr.restartCount;

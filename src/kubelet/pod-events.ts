@@ -128,6 +128,10 @@ export class PodEvents {
     this.emit(pod, 'Normal', 'Started', `Started container ${c.name}`, c);
   }
 
+  pullBackOff(pod: KObject, c: ContainerRef, image: string): void {
+    this.emit(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, c);
+  }
+
   failed(pod: KObject, c: ContainerRef, message: string): void {
     this.emit(pod, 'Warning', 'Failed', `Error: ${message}`, c);
   }

@@ -110,13 +110,15 @@ describe('kubectl with the runc runtime', { skip }, () => {
     assert.match(ok(c.kubectl(['exec', 'pair', '-c', 'client', '--', 'cat', '/etc/hosts'])), new RegExp(`^${ip.replace(/\./g, '\\.')}\\tpair$`, 'm'));
   });
 
-  test('a missing image: ErrImagePull with the registry\'s answer', async () => {
+  test('a missing image: ErrImagePull with the registry\'s answer, then ImagePullBackOff', async () => {
     ok(c.kubectl(['run', 'missing', `--image=${reg.host}/e2e/nope:1`, '--restart=Never']));
-    const waiting = await eventually(() => {
-      const w = json(c, ['get', 'pod', 'missing']).status?.containerStatuses?.[0]?.state?.waiting;
-      return w && ['ErrImagePull', 'ImagePullBackOff'].includes(w.reason) ? w : undefined;
-    }, 'the pull to fail', 30_000);
-    assert.equal(waiting.message, `failed to pull and unpack image "${reg.host}/e2e/nope:1": failed to resolve reference "${reg.host}/e2e/nope:1": ${reg.host}/e2e/nope:1: not found`);
+    const waitingOf = () => json(c, ['get', 'pod', 'missing']).status?.containerStatuses?.[0]?.state?.waiting;
+    const failed = await eventually(() => (waitingOf()?.reason === 'ErrImagePull' ? waitingOf() : undefined), 'the pull to fail', 30_000, 50);
+    assert.equal(failed.message, `failed to pull and unpack image "${reg.host}/e2e/nope:1": failed to resolve reference "${reg.host}/e2e/nope:1": ${reg.host}/e2e/nope:1: not found`);
+    // The next sync within the 10 s back-off shows ImagePullBackOff, as kubectl get pods does upstream.
+    const backoff = await eventually(() => (waitingOf()?.reason === 'ImagePullBackOff' ? waitingOf() : undefined), 'ImagePullBackOff', 30_000, 50);
+    assert.equal(backoff.message, `Back-off pulling image "${reg.host}/e2e/nope:1"`);
+    assert.match(ok(c.kubectl(['get', 'pod', 'missing', '--no-headers'])), /^missing\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
     const events = ok(c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=missing', '-o', 'jsonpath={.items[*].message}']));
     assert.match(events, /Pulling image ".*\/e2e\/nope:1"/);
   });
