@@ -154,6 +154,12 @@ export function listBody(def: KindDef, r: ListResult): KObject {
   return { kind: def.listKind, apiVersion: apiVersionOf(def.group, def.version), metadata, items: r.items } as unknown as KObject;
 }
 
+/**
+ * Watch lines by event, shared by every plain (non-table) watcher of that event. A memo of pure
+ * values keyed by the immutable event objects the cache hands to all watchers; entries go with them.
+ */
+const SERIALIZED = new WeakMap<CachedWatchEvent, Map<string, string>>();
+
 export interface WatchParams {
   shape: ResponseShape;
   includeObject: IncludeObject;
@@ -228,14 +234,27 @@ export function serveWatch(
   const onEvent = (ev: CachedWatchEvent) => {
     const now = ev.object ? match(ev.object) : false;
     const before = ev.prevObject ? match(ev.prevObject) : false;
-    const cur = ObjectStore.materialize({ object: ev.object, modRevision: ev.revision });
-    if (ev.type === 'create') {
-      if (now) send('ADDED', render(cur));
-    } else if (ev.type === 'delete') {
-      if (now || before) send('DELETED', render(cur));
-    } else if (now && before) send('MODIFIED', render(cur));
-    else if (now) send('ADDED', render(cur));
-    else if (before) send('DELETED', render(cur));
+    let type: string | undefined;
+    if (ev.type === 'create') type = now ? 'ADDED' : undefined;
+    else if (ev.type === 'delete') type = now || before ? 'DELETED' : undefined;
+    else type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
+    // Most watchers do not match most events (e.g. node agents watching their own pods): decide
+    // before copying anything.
+    if (type === undefined || closed) return;
+    if (p.shape === 'object') {
+      // Every plain watcher of this event sends the same line: serialize it once.
+      let lines = SERIALIZED.get(ev);
+      if (!lines) SERIALIZED.set(ev, (lines = new Map()));
+      let line = lines.get(type);
+      if (line === undefined) {
+        line = JSON.stringify({ type, object: ObjectStore.materialize({ object: ev.object, modRevision: ev.revision }) }) + '\n';
+        lines.set(type, line);
+      }
+      res.write(line);
+      if (res.writableLength > 64 * 1024 * 1024) finish();
+      return;
+    }
+    send(type, render(ObjectStore.materialize({ object: ev.object, modRevision: ev.revision })));
   };
   const onError = (err: Error) => {
     if (err instanceof StoreCompactedError) {

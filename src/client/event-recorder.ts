@@ -9,6 +9,9 @@ import { realClock, rfc3339, type Clock } from '../util/clock.js';
 import { ResourceClient, R } from './resources.js';
 import type { RestClient } from './rest-client.js';
 
+const SPAM_BURST = 25;
+const SPAM_QPS = 1 / 300;
+
 interface Seen {
   name: string;
   namespace: string;
@@ -20,6 +23,7 @@ export class EventRecorder {
   private readonly events: ResourceClient;
   private seen = new Map<string, Seen>();
   private pending = new Set<Promise<unknown>>();
+  private buckets = new Map<string, { tokens: number; last: number }>();
   private seq = BigInt(randomBytes(3).readUIntBE(0, 3));
 
   constructor(
@@ -34,6 +38,7 @@ export class EventRecorder {
   /** `type` is Normal or Warning; `reason` UpperCamelCase; `message` human text. */
   event(obj: KObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
     const m = obj.metadata;
+    if (!this.admit(obj)) return;
     const namespace = m.namespace || 'default';
     const key = [m.uid, fieldPath ?? '', type, reason, message, this.component, this.host ?? ''].join('\u0000');
     const now = rfc3339(this.clock.now());
@@ -60,6 +65,28 @@ export class EventRecorder {
       const first = this.seen.keys().next().value;
       if (first !== undefined) this.seen.delete(first);
     }
+  }
+
+  /**
+   * client-go's spam filter: per source and involved object, a token bucket of 25 events refilled
+   * at one per 5 minutes. A ReplicaSet creating 10,000 pods records 25 SuccessfulCreate events,
+   * not 10,000, as upstream.
+   */
+  private admit(obj: KObject): boolean {
+    const m = obj.metadata;
+    const key = [obj.kind, m.namespace ?? '', m.name, m.uid ?? ''].join('\u0000');
+    const now = this.clock.now().getTime();
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= 4096) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, (b = { tokens: SPAM_BURST, last: now }));
+    } else {
+      b.tokens = Math.min(SPAM_BURST, b.tokens + ((now - b.last) / 1000) * SPAM_QPS);
+      b.last = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   private create(obj: KObject, namespace: string, type: string, reason: string, message: string, first: string, last: string, count: number, fieldPath: string | undefined, key: string): Promise<unknown> {
