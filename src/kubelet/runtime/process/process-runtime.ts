@@ -158,9 +158,15 @@ export class ProcessRuntime implements ContainerRuntime {
   /** Polls a container this agent did not start (it is not our child: no exit event). */
   private watchAdopted(c: Container): void {
     c.poll = setInterval(() => {
-      const exit = readExitFile(join(c.dir, 'exit'));
-      if (exit) this.markExited(c, exit, true);
-      else if (!this.shimAlive(c)) this.shimLost(c);
+      try {
+        const exit = readExitFile(join(c.dir, 'exit'));
+        if (exit) this.markExited(c, exit, true);
+        else if (!this.shimAlive(c)) this.shimLost(c);
+      } catch (err) {
+        // The container was removed meanwhile (its directory is gone): nothing left to watch.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        clearInterval(c.poll);
+      }
     }, this.opts.adoptedPollMs ?? 250);
     c.poll.unref?.();
   }
