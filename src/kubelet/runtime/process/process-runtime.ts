@@ -12,15 +12,29 @@
 // sandboxes and containers back: running ones are re-adopted (their exits noticed by polling,
 // since the new agent is not their parent), and ones whose shim died are reaped.
 
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
-import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
-import { IpAllocator } from '../ip-allocator.js';
+import type { IpAllocator } from '../ip-allocator.js';
+import {
+  allocatePodIp,
+  exitedCode,
+  newRuntimeId,
+  podCidrAllocator,
+  podLogDir,
+  releasePodIp,
+  requireContainer,
+  RuntimeListeners,
+  scheduleKill,
+  settleExited,
+  storedSandboxStatus,
+  unwatch,
+  waitExit,
+  type SupervisedContainer,
+} from '../runtime-common.js';
 import {
   RuntimeNotFoundError,
   type ContainerConfig,
@@ -42,7 +56,7 @@ import { attachSession } from './attach-session.js';
 import { logFiles, readCriLog } from './cri-log.js';
 import { execCapture, execSession, type ExecTarget } from './exec-session.js';
 import { processStartTicks, readExitFile, readJson, signalProcess, writeExitFile, writeJsonAtomic, type ContainerRecordOnDisk, type ExitRecord, type SandboxRecord } from './process-state.js';
-import { ensureShim } from './shim-binary.js';
+import { ensureShim, spawnShim } from './shim-binary.js';
 import { encodeShimSpec } from './shim-spec.js';
 import { linkVolumes } from './volume-links.js';
 
@@ -67,30 +81,10 @@ interface Sandbox extends SandboxRecord {
   containers: Set<string>;
 }
 
-interface Container {
+interface Container extends SupervisedContainer {
   rec: ContainerRecordOnDisk;
   dir: string;
-  state: 'created' | 'running' | 'exited';
   exit?: ExitRecord;
-  waiters: (() => void)[];
-  killAt?: number;
-  cancelKill?: () => void;
-  termSent?: boolean;
-  /** The shim, when this agent started it (its exit event tells the container's). */
-  child?: ReturnType<typeof spawn>;
-  /** Set while this agent has no child handle on the shim (re-adopted after a restart). */
-  poll?: ReturnType<typeof setInterval>;
-}
-
-/**
- * Shims and polls do not keep the agent's event loop alive, except while someone waits for a
- * container to exit (a stop in progress must finish even if nothing else is pending).
- */
-function waitExit(c: Container): Promise<void> {
-  const p = new Promise<void>((resolve) => c.waiters.push(resolve));
-  c.child?.ref();
-  c.poll?.ref?.();
-  return p;
 }
 
 export class ProcessRuntime implements ContainerRuntime {
@@ -105,7 +99,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly logDir: string;
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly containers = new Map<string, Container>();
-  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly listeners = new RuntimeListeners();
   private ips?: IpAllocator;
   private nodeIP = '127.0.0.1';
   private closed = false;
@@ -195,24 +189,13 @@ export class ProcessRuntime implements ContainerRuntime {
 
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
-    if (config.podCIDR && config.podCIDR !== this.ips?.cidr) {
-      const next = new IpAllocator(config.podCIDR);
-      for (const sb of this.sandboxes.values()) if (sb.holdsIp && sb.ip && next.contains(sb.ip)) next.reserve(sb.ip);
-      this.ips = next;
-    }
+    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.assertOpen();
-    let ip: string;
-    let holdsIp = false;
-    if (config.hostNetwork) ip = this.nodeIP;
-    else {
-      if (!this.ips) throw new Error('failed to set up pod network: no pod CIDR is configured for this node (network plugin is not ready)');
-      ip = this.ips.allocate();
-      holdsIp = true;
-    }
-    const id = newId();
+    const { ip, holdsIp } = allocatePodIp(!!config.hostNetwork, this.nodeIP, this.ips);
+    const id = newRuntimeId();
     const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp, containers: new Set() };
     this.sandboxes.set(id, sb);
     this.saveSandbox(sb);
@@ -224,8 +207,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sb) return;
     await Promise.all([...sb.containers].map((cid) => this.kill(cid)));
     sb.state = 'notready';
-    if (sb.holdsIp && sb.ip) this.ips?.release(sb.ip);
-    sb.holdsIp = false;
+    releasePodIp(sb, this.ips);
     this.saveSandbox(sb);
   }
 
@@ -241,11 +223,11 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     const sb = this.sandboxes.get(id);
-    return sb && sandboxStatus(sb);
+    return sb && storedSandboxStatus(sb);
   }
 
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
-    return [...this.sandboxes.values()].map(sandboxStatus);
+    return [...this.sandboxes.values()].map(storedSandboxStatus);
   }
 
   updatePodSandbox(id: string, update: { annotations?: Record<string, string> }): void {
@@ -259,9 +241,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private podLogDir(sb: Sandbox): string {
-    const c = sb.config;
-    const name = c.logDirectory ? basename(c.logDirectory) : `${c.namespace}_${c.name}_${c.uid}`;
-    return join(this.logDir, name);
+    return podLogDir(this.logDir, sb.config);
   }
 
   // ---- containers ---------------------------------------------------------------------
@@ -272,7 +252,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sb) throw new RuntimeNotFoundError('sandbox', sandboxId);
     if (sb.state !== 'ready') throw new Error(`failed to create container: sandbox ${sandboxId} is not ready`);
     if (config.command.length === 0) throw new Error(NO_COMMAND_MESSAGE);
-    const id = newId();
+    const id = newRuntimeId();
     const dir = join(this.containerDir, id);
     mkdirSync(dir, { recursive: true });
     const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
@@ -310,7 +290,7 @@ export class ProcessRuntime implements ContainerRuntime {
     });
     const specPath = join(c.dir, 'spec');
     writeFileSync(specPath, spec);
-    const { line, child } = await this.spawnShim(specPath);
+    const { line, child } = await spawnShim(this.shim, specPath);
     if (line.startsWith('ok ')) {
       c.rec.pid = Number(line.slice(3));
       c.rec.shimPid = child.pid;
@@ -329,26 +309,6 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
     throw new Error(`failed to start container "${id}": ${message}`);
-  }
-
-  /** Spawns a detached shim (its own session: it outlives the agent) and reads its one-line answer. */
-  private spawnShim(specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-      child.unref();
-      let answered = false;
-      const rl = createInterface({ input: child.stdout! });
-      rl.once('line', (line) => {
-        answered = true;
-        rl.close();
-        child.stdout!.destroy();
-        resolve({ line, child });
-      });
-      child.once('error', (e) => reject(e));
-      child.once('exit', () => {
-        if (!answered) resolve({ line: '', child });
-      });
-    });
   }
 
   private environment(c: Container, sb: Sandbox): string[] {
@@ -375,15 +335,7 @@ export class ProcessRuntime implements ContainerRuntime {
       // only if it handles it); without one, to the container's process group.
       signalProcess(this.namespaces ? c.rec.pid! : -c.rec.pid!, 'SIGTERM');
     }
-    const at = this.clock.now().getTime() + Math.max(0, timeoutSeconds) * 1000;
-    if (c.killAt === undefined || at < c.killAt) {
-      c.cancelKill?.();
-      c.killAt = at;
-      c.cancelKill = this.clock.setTimer(Math.max(0, at - this.clock.now().getTime()), () => {
-        c.cancelKill = undefined;
-        if (c.state === 'running') this.killAll(c);
-      });
-    }
+    scheduleKill(c, this.clock, timeoutSeconds, () => this.killAll(c));
     return done;
   }
 
@@ -421,13 +373,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private markExited(c: Container, exit: ExitRecord, announce: boolean): void {
     if (c.state === 'exited') return;
-    c.state = 'exited';
-    c.exit = exit;
-    c.cancelKill?.();
-    c.cancelKill = undefined;
-    if (c.poll) clearInterval(c.poll);
-    c.poll = undefined;
-    c.child?.unref();
+    settleExited(c, exit);
     c.child = undefined;
     for (const w of c.waiters.splice(0)) w();
     const sb = this.sandboxes.get(c.rec.sandboxId);
@@ -469,7 +415,7 @@ export class ProcessRuntime implements ContainerRuntime {
       logs: (o) => this.readLogs(id, o),
       stdinPath: opts.stdin && c.rec.config.stdin ? join(c.dir, 'stdin') : undefined,
       tty: opts.tty,
-      exited: () => new Promise<{ exitCode: number }>((resolve) => (c.state === 'exited' ? resolve({ exitCode: c.exit?.exitCode ?? 0 }) : c.waiters.push(() => resolve({ exitCode: c.exit?.exitCode ?? 0 })))),
+      exited: () => exitedCode(c),
       clock: this.clock,
     });
   }
@@ -480,29 +426,22 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Stops watching; the containers keep running (a restarted agent adopts them). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.containers.values()) {
-      c.cancelKill?.();
-      if (c.poll) clearInterval(c.poll);
-      for (const w of c.waiters.splice(0)) w();
-    }
+    for (const c of this.containers.values()) unwatch(c);
     this.listeners.clear();
   }
 
   private get(id: string): Container {
-    const c = this.containers.get(id);
-    if (!c) throw new RuntimeNotFoundError('container', id);
-    return c;
+    return requireContainer(this.containers, id);
   }
 
   private emit(ev: RuntimeEvent): void {
-    for (const l of this.listeners) l(ev);
+    this.listeners.emit(ev);
   }
 
   private assertOpen(): void {
@@ -510,17 +449,9 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 }
 
-function newId(): string {
-  return randomBytes(32).toString('hex');
-}
-
 function imageInfo(image: string): ImageInfo {
   // Nothing is pulled: the digest only names the image string, so imageID stays stable.
   return { ref: `${image.split('@')[0]}@sha256:${createHash('sha256').update(image).digest('hex')}`, size: 0 };
-}
-
-function sandboxStatus(sb: Sandbox): PodSandboxStatus {
-  return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: new Date(sb.createdAt), ip: sb.ip };
 }
 
 function status(c: Container): ContainerStatus {

@@ -3,10 +3,11 @@
 // shims of the old version keep running from the old file. Two agents building at once each
 // write their own temporary file and rename it into place (rename is atomic).
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { SHIM_SOURCE } from './shim-source.js';
 
 export class ShimBuildError extends Error {
@@ -44,4 +45,28 @@ export function ensureShim(binDir: string): string {
     rmSync(out, { force: true });
   }
   return target;
+}
+
+/**
+ * Spawns a detached shim (its own session: it outlives the agent) running the spec at `specPath`,
+ * and reads its one-line answer ("ok PID" once the process runs, "err MESSAGE"; '' if it exited
+ * without one). The shim then writes the CRI log and, at the end, the exit file on its own.
+ */
+export function spawnShim(shim: string, specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.unref();
+    let answered = false;
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      child.stdout!.destroy();
+      resolve({ line, child });
+    });
+    child.once('error', (e) => reject(e));
+    child.once('exit', () => {
+      if (!answered) resolve({ line: '', child });
+    });
+  });
 }

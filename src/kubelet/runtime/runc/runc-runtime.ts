@@ -12,17 +12,32 @@
 // its process); an exit file without a pid file is a start failure (runc's message in runc.log).
 // Limits are on a per-container cgroup (cgroups.ts), whose OOM counter tells OOMKilled apart.
 
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { ImageStore } from '../../../images/image-store.js';
 import type { Credentials } from '../../../images/registry-auth.js';
 import { credentialsFromDockerConfigs } from '../../../images/registry-auth.js';
 import { parseReference } from '../../../images/reference.js';
-import { IpAllocator } from '../ip-allocator.js';
+import type { IpAllocator } from '../ip-allocator.js';
+import {
+  allocatePodIp,
+  exitedCode,
+  newRuntimeId,
+  podCidrAllocator,
+  podLogDir,
+  releasePodIp,
+  requireContainer,
+  RuntimeListeners,
+  scheduleKill,
+  settleExited,
+  storedSandboxStatus,
+  unwatch,
+  waitExit,
+  type SupervisedContainer,
+} from '../runtime-common.js';
 import {
   RuntimeNotFoundError,
   type ContainerConfig,
@@ -43,7 +58,7 @@ import {
 import { attachSession } from '../process/attach-session.js';
 import { readCriLog, logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
-import { ensureShim } from '../process/shim-binary.js';
+import { ensureShim, spawnShim } from '../process/shim-binary.js';
 import { encodeShimSpec } from '../process/shim-spec.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
 import { containerProcess, NoCommandError } from './container-process.js';
@@ -54,8 +69,8 @@ import { writePodFiles } from './pod-files.js';
 import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
 import { RuncCli } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
-import { runcError, spawnSupervisor, waitFor } from './supervisor.js';
-import { containerStatusOf, sandboxStatus, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
+import { runcError, waitFor } from './supervisor.js';
+import { containerStatusOf, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
 
 export const DEFAULT_RUNC = '/usr/sbin/runc';
 
@@ -88,17 +103,10 @@ interface Sandbox extends RuncSandboxRecord {
   containers: Set<string>;
 }
 
-interface Container {
+interface Container extends SupervisedContainer {
   rec: RuncContainerRecord;
   dir: string;
-  state: 'created' | 'running' | 'exited';
   exit?: ExitRecord;
-  waiters: (() => void)[];
-  killAt?: number;
-  cancelKill?: () => void;
-  termSent?: boolean;
-  child?: ReturnType<typeof spawn>;
-  poll?: ReturnType<typeof setInterval>;
 }
 
 const short = (id: string) => id.slice(0, 16);
@@ -118,7 +126,7 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly logDir: string;
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly containers = new Map<string, Container>();
-  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly listeners = new RuntimeListeners();
   private ips?: IpAllocator;
   private nodeIP = '127.0.0.1';
   private closed = false;
@@ -232,25 +240,15 @@ export class RuncRuntime implements ContainerRuntime {
 
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
-    if (config.podCIDR && config.podCIDR !== this.ips?.cidr) {
-      const next = new IpAllocator(config.podCIDR);
-      for (const sb of this.sandboxes.values()) if (sb.holdsIp && sb.ip && next.contains(sb.ip)) next.reserve(sb.ip);
-      this.ips = next;
-    }
+    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.assertOpen();
     const hostNetwork = config.hostNetwork === true;
-    let ip: string | undefined;
-    let cidr: string | undefined;
-    if (hostNetwork) ip = this.nodeIP;
-    else {
-      if (!this.ips) throw new Error('failed to set up pod network: no pod CIDR is configured for this node (network plugin is not ready)');
-      ip = this.ips.allocate();
-      cidr = this.ips.cidr;
-    }
-    const id = randomBytes(32).toString('hex');
+    const { ip } = allocatePodIp(hostNetwork, this.nodeIP, this.ips);
+    const cidr = hostNetwork ? undefined : this.ips?.cidr;
+    const id = newRuntimeId();
     const dir = join(this.sandboxDir, id);
     const hostname = (config.hostname ?? config.name).slice(0, 63);
     try {
@@ -275,8 +273,7 @@ export class RuncRuntime implements ContainerRuntime {
     await Promise.all([...sb.containers].map((cid) => this.kill(cid)));
     if (sb.state === 'ready') {
       await this.network.detach(id);
-      if (sb.holdsIp && sb.ip) this.ips?.release(sb.ip);
-      sb.holdsIp = false;
+      releasePodIp(sb, this.ips);
       sb.state = 'notready';
       this.saveSandbox(sb);
     }
@@ -296,11 +293,11 @@ export class RuncRuntime implements ContainerRuntime {
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     const sb = this.sandboxes.get(id);
-    return sb && sandboxStatus(sb);
+    return sb && storedSandboxStatus(sb);
   }
 
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
-    return [...this.sandboxes.values()].map(sandboxStatus);
+    return [...this.sandboxes.values()].map(storedSandboxStatus);
   }
 
   updatePodSandbox(id: string, update: { annotations?: Record<string, string> }): void {
@@ -314,8 +311,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   private podLogDir(sb: RuncSandboxRecord): string {
-    const c = sb.config;
-    return join(this.logDir, c.logDirectory ? basename(c.logDirectory) : `${c.namespace}_${c.name}_${c.uid}`);
+    return podLogDir(this.logDir, sb.config);
   }
 
   // ---- containers ---------------------------------------------------------------------
@@ -327,7 +323,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (sb.state !== 'ready') throw new Error(`failed to create container: sandbox ${sandboxId} is not ready`);
     const img = await this.images.status(config.image);
     if (!img) throw new Error(`failed to create container: image "${config.image}" is not present on this node`);
-    const id = randomBytes(32).toString('hex');
+    const id = newRuntimeId();
     const dir = join(this.containerDir, id);
     await mkdir(join(dir, 'bundle'), { recursive: true });
     const holder = this.holder(id);
@@ -397,7 +393,7 @@ export class RuncRuntime implements ContainerRuntime {
         argv: [this.runc.binary, ...this.runc.base(join(c.dir, 'runc.log')), 'run', '--keep', '--bundle', join(c.dir, 'bundle'), '--pid-file', pidFile, id],
       }),
     );
-    const { line, child } = await spawnSupervisor(this.shim, specPath);
+    const { line, child } = await spawnShim(this.shim, specPath);
     if (!line.startsWith('ok ')) {
       const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
       throw new Error(`failed to start container "${id}": ${message}`);
@@ -457,15 +453,7 @@ export class RuncRuntime implements ContainerRuntime {
       // PID 1 of the container gets SIGTERM; it dies of it only if it handles it, as in Kubernetes.
       void this.runc.kill(id, 'TERM').catch(() => false);
     }
-    const at = this.clock.now().getTime() + Math.max(0, timeoutSeconds) * 1000;
-    if (c.killAt === undefined || at < c.killAt) {
-      c.cancelKill?.();
-      c.killAt = at;
-      c.cancelKill = this.clock.setTimer(Math.max(0, at - this.clock.now().getTime()), () => {
-        c.cancelKill = undefined;
-        if (c.state === 'running') void this.sendKill(c);
-      });
-    }
+    scheduleKill(c, this.clock, timeoutSeconds, () => void this.sendKill(c));
     return done;
   }
 
@@ -505,13 +493,7 @@ export class RuncRuntime implements ContainerRuntime {
   /** Records an exit: OOM decided from the cgroup, then runc's container, root filesystem and cgroup released. */
   private async onExit(c: Container, exit: ExitRecord, announce = true): Promise<void> {
     if (c.state === 'exited') return;
-    c.state = 'exited';
-    c.exit = exit;
-    c.cancelKill?.();
-    c.cancelKill = undefined;
-    if (c.poll) clearInterval(c.poll);
-    c.poll = undefined;
-    c.child?.unref();
+    settleExited(c, exit);
     const sbShort = short(c.rec.sandboxId);
     if (exit.reason !== 'StartError' && c.rec.oomKilled === undefined) {
       // As containerd reports it: the container failed and the OOM killer acted in its cgroup.
@@ -559,12 +541,11 @@ export class RuncRuntime implements ContainerRuntime {
   async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
     const c = this.get(id);
     if (c.state !== 'running') throw new Error(`cannot attach to a stopped container: container ${id} is ${c.state}`);
-    const exitCode = () => ({ exitCode: c.exit?.exitCode ?? 0 });
     return attachSession({
       logs: (o) => this.readLogs(id, o),
       stdinPath: opts.stdin && c.rec.config.stdin ? join(c.dir, 'stdin') : undefined,
       tty: opts.tty,
-      exited: () => new Promise((resolve) => (c.state === 'exited' ? resolve(exitCode()) : c.waiters.push(() => resolve(exitCode())))),
+      exited: () => exitedCode(c),
       clock: this.clock,
     });
   }
@@ -575,8 +556,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**
@@ -585,11 +565,7 @@ export class RuncRuntime implements ContainerRuntime {
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.containers.values()) {
-      c.cancelKill?.();
-      if (c.poll) clearInterval(c.poll);
-      for (const w of c.waiters.splice(0)) w();
-    }
+    for (const c of this.containers.values()) unwatch(c);
     this.listeners.clear();
     if (this.sandboxes.size === 0 && this.ips) await this.network.deleteBridge(this.ips.cidr).catch(() => undefined);
     // What runs now belongs to whoever opens the state directory next.
@@ -598,24 +574,14 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   private get(id: string): Container {
-    const c = this.containers.get(id);
-    if (!c) throw new RuntimeNotFoundError('container', id);
-    return c;
+    return requireContainer(this.containers, id);
   }
 
   private emit(ev: RuntimeEvent): void {
-    for (const l of this.listeners) l(ev);
+    this.listeners.emit(ev);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('the runc runtime is closed');
   }
-}
-
-/** Shims and polls do not keep the agent alive, except while a stop waits for an exit. */
-function waitExit(c: Container): Promise<void> {
-  const p = new Promise<void>((resolve) => c.waiters.push(resolve));
-  c.child?.ref();
-  c.poll?.ref?.();
-  return p;
 }

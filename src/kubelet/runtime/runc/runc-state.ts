@@ -7,7 +7,7 @@
 //   pods/<ns>_<name>_<uid>/<container>/<attempt>.log   CRI logs
 // Records are replaced whole (write aside, rename).
 
-import type { ContainerConfig, ContainerState, ContainerStatus, PodSandboxConfig, PodSandboxStatus } from '../runtime.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, PodSandboxConfig } from '../runtime.js';
 import type { ExitRecord } from '../process/process-state.js';
 import type { PodFiles } from './pod-files.js';
 import type { PodNamespaces } from './pod-network.js';
@@ -47,10 +47,6 @@ export interface RuncContainerRecord {
   oomKilled?: boolean;
   /** A start failure's message (runc's own words). */
   startError?: string;
-}
-
-export function sandboxStatus(sb: RuncSandboxRecord): PodSandboxStatus {
-  return { id: sb.id, uid: sb.config.uid, name: sb.config.name, namespace: sb.config.namespace, state: sb.state, createdAt: new Date(sb.createdAt), ip: sb.ip };
 }
 
 /** CRI status of a container; the reason as containerd words it (OOMKilled, StartError, ...). */

@@ -1,30 +1,8 @@
-// Starting a container's supervisor: k8ts-shim (the process runtime's helper) running `runc run`
-// in its own session, so it outlives the agent. The shim answers one line ("ok PID" once runc is
-// running, "err MESSAGE"), then writes the CRI log and, at the end, the exit file on its own.
+// Waiting on a container's supervisor: k8ts-shim (the process runtime's helper, started with
+// spawnShim) running `runc run` in its own session, so it outlives the agent; and runc's own
+// words when the start failed.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-
-/** Spawns a detached supervisor and reads its answer. */
-export function spawnSupervisor(shim: string, specPath: string): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shim, ['run', specPath], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-    child.unref();
-    let answered = false;
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (line) => {
-      answered = true;
-      rl.close();
-      child.stdout!.destroy();
-      resolve({ line, child });
-    });
-    child.once('error', (e) => reject(e));
-    child.once('exit', () => {
-      if (!answered) resolve({ line: '', child });
-    });
-  });
-}
 
 /** Polls `check` (fast at first) until it answers; rejects after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {

@@ -5,7 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { realClock, type Clock } from '../../../util/clock.js';
-import { IpAllocator } from '../ip-allocator.js';
+import type { IpAllocator } from '../ip-allocator.js';
+import { allocatePodIp, podCidrAllocator, releasePodIp, requireContainer, RuntimeListeners } from '../runtime-common.js';
 import {
   RuntimeNotFoundError,
   type ContainerConfig,
@@ -88,7 +89,7 @@ export class SimRuntime implements ContainerRuntime {
   private readonly images = new SimImages();
   private readonly sandboxes = new Map<string, SimSandbox>();
   private readonly containers = new Map<string, SimContainer>();
-  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly listeners = new RuntimeListeners();
   private ips?: IpAllocator;
   private nodeIP = '127.0.0.1';
   private closed = false;
@@ -102,12 +103,8 @@ export class SimRuntime implements ContainerRuntime {
 
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
-    if (config.podCIDR && config.podCIDR !== this.ips?.cidr) {
-      const next = new IpAllocator(config.podCIDR);
-      // Keep the IPs of live sandboxes reserved when the range is (re)configured.
-      for (const sb of this.sandboxes.values()) if (sb.holdsIp && sb.ip && next.contains(sb.ip)) next.reserve(sb.ip);
-      this.ips = next;
-    }
+    // Keeps the IPs of live sandboxes reserved when the range is (re)configured.
+    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
   }
 
   async imageStatus(image: string): Promise<ImageInfo | undefined> {
@@ -120,14 +117,7 @@ export class SimRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.assertOpen();
-    let ip: string;
-    let holdsIp = false;
-    if (config.hostNetwork) ip = this.nodeIP;
-    else {
-      if (!this.ips) throw new Error('failed to set up pod network: no pod CIDR is configured for this node (network plugin is not ready)');
-      ip = this.ips.allocate();
-      holdsIp = true;
-    }
+    const { ip, holdsIp } = allocatePodIp(!!config.hostNetwork, this.nodeIP, this.ips);
     const id = this.ids.next();
     this.sandboxes.set(id, { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now(), ip, holdsIp, containers: new Set() });
     return id;
@@ -141,7 +131,7 @@ export class SimRuntime implements ContainerRuntime {
       if (c && c.state !== 'exited') this.finish(c, 137, false);
     }
     sb.state = 'notready';
-    this.releaseIp(sb);
+    releasePodIp(sb, this.ips);
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -318,8 +308,7 @@ export class SimRuntime implements ContainerRuntime {
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   async close(): Promise<void> {
@@ -377,11 +366,6 @@ export class SimRuntime implements ContainerRuntime {
     for (const w of c.waiters.splice(0)) w();
     c.sandbox.containers.delete(id);
     this.containers.delete(id);
-  }
-
-  private releaseIp(sb: SimSandbox): void {
-    if (sb.holdsIp && sb.ip) this.ips?.release(sb.ip);
-    sb.holdsIp = false;
   }
 
   private status(c: SimContainer): ContainerStatus {
@@ -456,13 +440,11 @@ export class SimRuntime implements ContainerRuntime {
   }
 
   private get(id: string): SimContainer {
-    const c = this.containers.get(id);
-    if (!c) throw new RuntimeNotFoundError('container', id);
-    return c;
+    return requireContainer(this.containers, id);
   }
 
   private emit(ev: RuntimeEvent): void {
-    for (const l of this.listeners) l(ev);
+    this.listeners.emit(ev);
   }
 
   private assertOpen(): void {
