@@ -5,18 +5,20 @@
 // take moments. Helpers poll the API with real-time deadlines.
 
 import type { KObject } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
-import { R, ResourceClient } from '../../src/client/resources.js';
-import { RestClient } from '../../src/client/rest-client.js';
+import type { ControlPlane } from '../../src/apiserver/control-plane.js';
+import { R, type ResourceClient } from '../../src/client/resources.js';
+import type { RestClient } from '../../src/client/rest-client.js';
 import { cronJobControllerFactory } from '../../src/controllers/cronjob/index.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { jobControllerFactory } from '../../src/controllers/job/index.js';
-import { ControllerManager } from '../../src/controllers/runtime/manager.js';
+import type { ControllerManager } from '../../src/controllers/runtime/manager.js';
 import { ttlAfterFinishedControllerFactory } from '../../src/controllers/ttl-after-finished/index.js';
-import { createRuntime, Kubelet } from '../../src/kubelet/index.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import type { Kubelet } from '../../src/kubelet/index.js';
+import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { VirtualClock, type Clock } from '../../src/util/clock.js';
+import { controllerUid, eventually as poll, InProcessCluster } from './in-process-cluster.js';
+
+export { controllerUid, getOrUndefined } from './in-process-cluster.js';
 
 export const NS = 'default';
 
@@ -27,6 +29,7 @@ export interface BatchClusterOptions {
 }
 
 export class BatchCluster {
+  private cluster!: InProcessCluster;
   cp!: ControlPlane;
   client!: RestClient;
   manager!: ControllerManager;
@@ -55,31 +58,26 @@ export class BatchCluster {
       const step = (this.opts.speed! * 5) | 0;
       this.ticker = setInterval(() => this.virtual!.advance(step), 5);
     }
-    this.cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [], clock: this.clock });
-    this.client = new RestClient({ server: `http://127.0.0.1:${this.cp.server.port}` });
-    this.jobs = new ResourceClient(this.client, R.jobs);
-    this.cronjobs = new ResourceClient(this.client, R.cronjobs);
-    this.pods = new ResourceClient(this.client, R.pods);
-    this.events = new ResourceClient(this.client, R.events);
-    for (let i = 1; i <= (this.opts.nodes ?? 2); i++) {
-      const k = new Kubelet({ client: this.client, nodeName: `node-${i}`, runtime: createRuntime('sim', { clock: this.clock }), clock: this.clock, log: () => {} });
-      this.kubelets.push(k);
-      await k.start();
-    }
-    this.scheduler = new Scheduler({ client: this.client, clock: this.clock, onError: () => {} });
-    await this.scheduler.start();
+    this.cluster = await InProcessCluster.start({ clock: this.clock });
+    this.cp = this.cluster.cp;
+    this.client = this.cluster.client;
+    this.jobs = this.cluster.resource(R.jobs);
+    this.cronjobs = this.cluster.resource(R.cronjobs);
+    this.pods = this.cluster.resource(R.pods);
+    this.events = this.cluster.resource(R.events);
+    for (let i = 1; i <= (this.opts.nodes ?? 2); i++) this.kubelets.push(await this.cluster.addNode(`node-${i}`));
+    this.scheduler = await this.cluster.startScheduler();
     await this.startControllers();
   }
 
   /** A fresh controller manager (its own informers, queues and in-memory state), as after a restart. */
   async startControllers(): Promise<void> {
-    this.manager = new ControllerManager({ client: this.client, clock: this.clock, leaderElection: false }, [
+    this.manager = await this.cluster.startControllers([
       jobControllerFactory,
       cronJobControllerFactory,
       ttlAfterFinishedControllerFactory,
       garbageCollectorFactory,
     ]);
-    await this.manager.start();
   }
 
   stopControllers(): void {
@@ -87,12 +85,9 @@ export class BatchCluster {
   }
 
   async stop(): Promise<void> {
-    this.manager.stop();
-    this.scheduler.stop();
-    await Promise.all(this.kubelets.map((k) => k.stop({ killPods: true })));
+    // The virtual clock keeps running until everything (pods being killed included) has stopped.
+    await this.cluster.stop({ killPods: true });
     if (this.ticker) clearInterval(this.ticker);
-    this.client.close();
-    await this.cp.stop();
   }
 
   /** Pods controlled by `owner` (any phase), sorted by name. */
@@ -114,36 +109,13 @@ export class BatchCluster {
   }
 }
 
-export const controllerUid = (o: KObject) => o.metadata.ownerReferences?.find((r) => r.controller)?.uid;
-
 export function condition(obj: KObject | undefined, type: string): KObject | undefined {
   return (obj?.status?.conditions ?? []).find((c: KObject) => c.type === type && c.status === 'True');
 }
 
 /** Polls `check` until it returns something other than undefined/false, or fails after `ms` (real time). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export async function getOrUndefined(rc: ResourceClient, ns: string | undefined, name: string): Promise<KObject | undefined> {
-  try {
-    return await rc.get(ns, name);
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
+export function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  return poll(what, check, ms);
 }
 
 /** A Job as `kubectl create job NAME --image=busybox -- sh -c SCRIPT` would send it, with extras. */

@@ -7,17 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
-import { R, ResourceClient } from '../../src/client/resources.js';
+import { R, type ResourceClient } from '../../src/client/resources.js';
 import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
 import { DeploymentController } from '../../src/controllers/deployment/index.js';
 import type { ControllerFactory } from '../../src/controllers/runtime/manager.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { replicaSetControllerFactory } from '../../src/controllers/replicaset/index.js';
-import { ControllerManager } from '../../src/controllers/runtime/manager.js';
-import { createRuntime, Kubelet } from '../../src/kubelet/index.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import { controllerUid, eventually, InProcessCluster } from './in-process-cluster.js';
 
 /**
  * The controllers' client, whose ReplicaSet watch events arrive `rsWatchDelayMs` late (in order),
@@ -49,15 +45,13 @@ class ControllerClient extends RestClient {
   }
 }
 
-let cp: ControlPlane;
+let cluster: InProcessCluster;
 let client: RestClient;
 let controllerClient: ControllerClient;
-let manager: ControllerManager;
 /** The running Deployment controller (to stop and start it as a leadership loss would). */
 let dc: DeploymentController;
 const deploymentControllerFactory: ControllerFactory = (ctx) => (dc = new DeploymentController(ctx));
-let scheduler: Scheduler;
-const kubelets: Kubelet[] = [];
+const controllerFactories = [deploymentControllerFactory, replicaSetControllerFactory, garbageCollectorFactory];
 let deployments: ResourceClient;
 let replicasets: ResourceClient;
 let pods: ResourceClient;
@@ -67,50 +61,19 @@ const REVISION = 'deployment.kubernetes.io/revision';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
 before(async () => {
-  cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  const server = `http://127.0.0.1:${cp.server.port}`;
-  client = new RestClient({ server });
-  controllerClient = new ControllerClient({ server });
-  deployments = new ResourceClient(client, R.deployments);
-  replicasets = new ResourceClient(client, R.replicasets);
-  pods = new ResourceClient(client, R.pods);
-  events = new ResourceClient(client, R.events);
-  for (const nodeName of ['node-1', 'node-2', 'node-3']) {
-    const k = new Kubelet({ client, nodeName, runtime: createRuntime('sim'), log: () => {} });
-    kubelets.push(k);
-    await k.start();
-  }
-  scheduler = new Scheduler({ client, onError: () => {} });
-  await scheduler.start();
-  manager = new ControllerManager({ client: controllerClient, leaderElection: false }, [deploymentControllerFactory, replicaSetControllerFactory, garbageCollectorFactory]);
-  await manager.start();
+  cluster = await InProcessCluster.start();
+  client = cluster.client;
+  controllerClient = cluster.connect((server) => new ControllerClient({ server }));
+  deployments = cluster.resource(R.deployments);
+  replicasets = cluster.resource(R.replicasets);
+  pods = cluster.resource(R.pods);
+  events = cluster.resource(R.events);
+  await cluster.addNodes(['node-1', 'node-2', 'node-3']);
+  await cluster.startScheduler();
+  await cluster.startControllers(controllerFactories, controllerClient);
 });
 
-after(async () => {
-  manager.stop();
-  scheduler.stop();
-  await Promise.all(kubelets.map((k) => k.stop()));
-  client.close();
-  controllerClient.close();
-  await cp.stop();
-});
-
-/** Polls `check` until it returns something other than undefined/false, or fails after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+after(() => cluster.stop());
 
 function deployment(name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>, podAnnotations?: Record<string, string>): KObject {
   return {
@@ -126,7 +89,6 @@ function deployment(name: string, spec: Record<string, unknown> = {}, annotation
   };
 }
 
-const controllerUid = (o: KObject) => o.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 const condition = (d: KObject, type: string) => (d.status?.conditions ?? []).find((c: KObject) => c.type === type);
 
 /** The Deployment's ReplicaSets (as `kubectl rollout history` finds them), by revision. */
@@ -479,11 +441,10 @@ test('a controller manager restarted mid-rollout finishes the rollout where it s
     const rss = await ownedReplicaSets(d);
     return rss.length === 2 && (rss[1].spec.replicas ?? 0) >= 1 && (rss[0].spec.replicas ?? 0) < 4 && rss;
   });
-  manager.stop();
+  cluster.manager!.stop();
   const stoppedAt = mid.map((r) => r.spec.replicas);
   assert.ok(stoppedAt[0]! > 0 && stoppedAt[1]! < 4, `stopped mid-rollout at ${stoppedAt}`);
-  manager = new ControllerManager({ client: controllerClient, leaderElection: false }, [deploymentControllerFactory, replicaSetControllerFactory, garbageCollectorFactory]);
-  await manager.start();
+  await cluster.startControllers(controllerFactories, controllerClient);
   const done = await rolledOut('restart');
   const rss = await ownedReplicaSets(done);
   assert.deepEqual(

@@ -5,16 +5,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject, OwnerReference } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
-import { RestClient } from '../../src/client/rest-client.js';
+import type { RestClient } from '../../src/client/rest-client.js';
 import { GarbageCollector, GC_RESOURCES } from '../../src/controllers/garbage-collector/index.js';
-import { ControllerManager } from '../../src/controllers/runtime/manager.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import { eventually as poll, getOrUndefined as getOr404, InProcessCluster } from './in-process-cluster.js';
 
-let cp: ControlPlane;
+let cluster: InProcessCluster;
 let client: RestClient;
-let manager: ControllerManager;
 let pods: ResourceClient;
 let replicasets: ResourceClient;
 let deployments: ResourceClient;
@@ -24,47 +21,24 @@ let gc: GarbageCollector;
 const NS = 'default';
 
 before(async () => {
-  cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  client = new RestClient({ server: `http://127.0.0.1:${cp.server.port}` });
-  pods = new ResourceClient(client, R.pods);
-  replicasets = new ResourceClient(client, R.replicasets);
-  deployments = new ResourceClient(client, R.deployments);
-  events = new ResourceClient(client, R.events);
-  namespaces = new ResourceClient(client, R.namespaces);
-  manager = new ControllerManager({ client, leaderElection: false }, [(ctx) => (gc = new GarbageCollector(ctx, { resources: GC_RESOURCES }))]);
-  await manager.start();
+  cluster = await InProcessCluster.start();
+  client = cluster.client;
+  pods = cluster.resource(R.pods);
+  replicasets = cluster.resource(R.replicasets);
+  deployments = cluster.resource(R.deployments);
+  events = cluster.resource(R.events);
+  namespaces = cluster.resource(R.namespaces);
+  await cluster.startControllers([(ctx) => (gc = new GarbageCollector(ctx, { resources: GC_RESOURCES }))]);
 });
 
-after(async () => {
-  manager.stop();
-  client.close();
-  await cp.stop();
-});
+after(() => cluster.stop());
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  return poll(what, check, ms, 20);
 }
 
-async function getOrUndefined(rc: ResourceClient, name: string, ns = NS): Promise<KObject | undefined> {
-  try {
-    return await rc.get(ns, name);
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
+const getOrUndefined = (rc: ResourceClient, name: string, ns = NS): Promise<KObject | undefined> => getOr404(rc, ns, name);
 
 const gone = (rc: ResourceClient, name: string, ns = NS) => async () => (await getOrUndefined(rc, name, ns)) === undefined;
 

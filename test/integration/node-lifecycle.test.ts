@@ -6,27 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/api/types.js';
-import { startControlPlane } from '../../src/apiserver/control-plane.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
-import { RestClient } from '../../src/client/rest-client.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
 import { rfc3339 } from '../../src/util/clock.js';
 import { NodeLifecycleController } from '../../src/controllers/node-lifecycle/node-lifecycle-controller.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { InProcessCluster, until } from './in-process-cluster.js';
 
 const ready = (n: KObject) => (n.status?.conditions ?? []).find((c: KObject) => c.type === 'Ready');
 
@@ -78,8 +61,8 @@ class FakeAgent {
 }
 
 test('a node whose agent stops goes Unknown, is tainted, its pod is evicted; the agent returns and it is Ready', async () => {
-  const cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  const client = new RestClient({ server: `http://127.0.0.1:${cp.server.port}` });
+  const cluster = await InProcessCluster.start();
+  const client = cluster.client;
   const nodes = new ResourceClient(client, R.nodes);
   const leases = new ResourceClient(client, R.leases);
   const pods = new ResourceClient(client, R.pods);
@@ -163,7 +146,6 @@ test('a node whose agent stops goes Unknown, is tainted, its pod is evicted; the
     failing.stop();
     healthy.stop();
     ctrl.stop();
-    client.close();
-    await cp.stop();
+    await cluster.stop();
   }
 });

@@ -9,15 +9,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject, KObject } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
-import { R, ResourceClient } from '../../src/client/resources.js';
-import { RestClient } from '../../src/client/rest-client.js';
+import { R, type ResourceClient } from '../../src/client/resources.js';
+import type { RestClient } from '../../src/client/rest-client.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { admitDefaultStorageClass, persistentVolumeControllerFactory } from '../../src/controllers/persistent-volume/index.js';
-import { ControllerManager } from '../../src/controllers/runtime/manager.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import type { ControllerManager } from '../../src/controllers/runtime/manager.js';
+import { eventually as poll, getOrUndefined as getOr404, InProcessCluster } from './in-process-cluster.js';
 
-let cp: ControlPlane;
+let cluster: InProcessCluster;
 let client: RestClient;
 let manager: ControllerManager;
 let dataDir: string;
@@ -29,56 +28,35 @@ let events: ResourceClient;
 let nodes: ResourceClient;
 const NS = 'default';
 
-function startManager(): Promise<void> {
-  manager = new ControllerManager({ client, leaderElection: false }, [garbageCollectorFactory, persistentVolumeControllerFactory({ dataDir })]);
-  return manager.start();
+async function startManager(): Promise<void> {
+  manager = await cluster.startControllers([garbageCollectorFactory, persistentVolumeControllerFactory({ dataDir })]);
 }
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'k8ts-pv-'));
-  cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  client = new RestClient({ server: `http://127.0.0.1:${cp.server.port}` });
-  pvcs = new ResourceClient(client, R.persistentvolumeclaims);
-  pvs = new ResourceClient(client, R.persistentvolumes);
-  classes = new ResourceClient(client, R.storageclasses);
-  pods = new ResourceClient(client, R.pods);
-  events = new ResourceClient(client, R.events);
-  nodes = new ResourceClient(client, R.nodes);
+  cluster = await InProcessCluster.start();
+  client = cluster.client;
+  pvcs = cluster.resource(R.persistentvolumeclaims);
+  pvs = cluster.resource(R.persistentvolumes);
+  classes = cluster.resource(R.storageclasses);
+  pods = cluster.resource(R.pods);
+  events = cluster.resource(R.events);
+  nodes = cluster.resource(R.nodes);
   // A plain API server has no StorageClass: the controller brings the built-in one.
   assert.equal((await classes.list()).items.length, 0);
   await startManager();
 });
 
 after(async () => {
-  manager.stop();
-  client.close();
-  await cp.stop();
+  await cluster.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  return poll(what, check, ms, 20);
 }
 
-async function getOrUndefined(rc: ResourceClient, name: string, ns?: string): Promise<KObject | undefined> {
-  try {
-    return await rc.get(ns, name);
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
+const getOrUndefined = (rc: ResourceClient, name: string, ns?: string): Promise<KObject | undefined> => getOr404(rc, ns, name);
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 

@@ -6,14 +6,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/api/errors.js';
 import type { KObject } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
-import { R, ResourceClient } from '../../src/client/resources.js';
+import { R, type ResourceClient } from '../../src/client/resources.js';
 import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from '../../src/controllers/replicaset/index.js';
-import { ControllerManager } from '../../src/controllers/runtime/manager.js';
-import { createRuntime, Kubelet, SIM_READY } from '../../src/kubelet/index.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import type { ControllerManager } from '../../src/controllers/runtime/manager.js';
+import { SIM_READY } from '../../src/kubelet/index.js';
+import { eventually as poll, InProcessCluster } from './in-process-cluster.js';
 
 const QUOTA_NS = 'quota';
 const QUOTA_MESSAGE = 'exceeded quota: compute, requested: pods=1, used: pods=0, limited: pods=0';
@@ -72,12 +70,10 @@ class ControllerClient extends RestClient {
   }
 }
 
-let cp: ControlPlane;
+let cluster: InProcessCluster;
 let client: RestClient;
 let controllerClient: ControllerClient;
 let manager: ControllerManager;
-let scheduler: Scheduler;
-const kubelets: Kubelet[] = [];
 let pods: ResourceClient;
 let replicasets: ResourceClient;
 let rcs: ResourceClient;
@@ -85,49 +81,24 @@ let events: ResourceClient;
 const NS = 'default';
 
 before(async () => {
-  cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  const server = `http://127.0.0.1:${cp.server.port}`;
-  client = new RestClient({ server });
-  controllerClient = new ControllerClient({ server });
-  pods = new ResourceClient(client, R.pods);
-  replicasets = new ResourceClient(client, R.replicasets);
-  rcs = new ResourceClient(client, R.replicationcontrollers);
-  events = new ResourceClient(client, R.events);
-  await new ResourceClient(client, R.namespaces).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: QUOTA_NS } });
-  for (const nodeName of ['node-1', 'node-2', 'node-3']) {
-    const k = new Kubelet({ client, nodeName, runtime: createRuntime('sim'), log: () => {} });
-    kubelets.push(k);
-    await k.start();
-  }
-  scheduler = new Scheduler({ client, onError: () => {} });
-  await scheduler.start();
-  manager = new ControllerManager({ client: controllerClient, leaderElection: false }, [replicaSetControllerFactory, replicationControllerFactory]);
-  await manager.start();
+  cluster = await InProcessCluster.start();
+  client = cluster.client;
+  controllerClient = cluster.connect((server) => new ControllerClient({ server }));
+  pods = cluster.resource(R.pods);
+  replicasets = cluster.resource(R.replicasets);
+  rcs = cluster.resource(R.replicationcontrollers);
+  events = cluster.resource(R.events);
+  await cluster.resource(R.namespaces).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: QUOTA_NS } });
+  await cluster.addNodes(['node-1', 'node-2', 'node-3']);
+  await cluster.startScheduler();
+  manager = await cluster.startControllers([replicaSetControllerFactory, replicationControllerFactory], controllerClient);
 });
 
-after(async () => {
-  manager.stop();
-  scheduler.stop();
-  await Promise.all(kubelets.map((k) => k.stop()));
-  client.close();
-  controllerClient.close();
-  await cp.stop();
-});
+after(() => cluster.stop());
 
 /** Polls `check` until it returns something other than undefined/false, or fails after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  return poll(what, check, ms);
 }
 
 const template = (labels: Record<string, string>) => ({ metadata: { labels }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.16' }] } });

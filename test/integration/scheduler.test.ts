@@ -5,26 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject, KObject } from '../../src/api/types.js';
-import { startControlPlane } from '../../src/apiserver/control-plane.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
-import { RestClient } from '../../src/client/rest-client.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { InProcessCluster, until } from './in-process-cluster.js';
 
 interface NodeSpec {
   labels?: Record<string, string>;
@@ -53,8 +36,8 @@ function podObject(name: string, spec: JsonObject = {}, meta: JsonObject = {}): 
 }
 
 async function cluster(nodes: Record<string, NodeSpec>) {
-  const cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-  const client = new RestClient({ server: `http://127.0.0.1:${cp.server.port}` });
+  const ipc = await InProcessCluster.start();
+  const client = ipc.client;
   const c = {
     nodes: new ResourceClient(client, R.nodes),
     pods: new ResourceClient(client, R.pods),
@@ -89,8 +72,7 @@ async function cluster(nodes: Record<string, NodeSpec>) {
     errors,
     async stop() {
       scheduler.stop();
-      client.close();
-      await cp.stop();
+      await ipc.stop();
     },
   };
 }

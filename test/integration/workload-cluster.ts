@@ -3,24 +3,26 @@
 // manager with the controllers under test plus the garbage collector. Helpers poll with deadlines.
 
 import type { KObject } from '../../src/api/types.js';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/control-plane.js';
-import { R, ResourceClient } from '../../src/client/resources.js';
-import { RestClient, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
+import type { ControlPlane } from '../../src/apiserver/control-plane.js';
+import { R, type ResourceClient } from '../../src/client/resources.js';
+import type { RestClient, WatchEvent, WatchHandle } from '../../src/client/rest-client.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
-import { ControllerManager, type ControllerFactory } from '../../src/controllers/runtime/manager.js';
-import { createRuntime, Kubelet } from '../../src/kubelet/index.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStore } from '../../src/storage/memory/memory-store.js';
+import type { ControllerFactory, ControllerManager } from '../../src/controllers/runtime/manager.js';
+import type { Kubelet } from '../../src/kubelet/index.js';
+import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import { controllerUid, InProcessCluster } from './in-process-cluster.js';
+
+export { controllerUid, eventually, getOrUndefined } from './in-process-cluster.js';
 
 export const NS = 'default';
 
 export class TestCluster {
+  private cluster!: InProcessCluster;
   cp!: ControlPlane;
   client!: RestClient;
   manager!: ControllerManager;
   scheduler!: Scheduler;
   readonly kubelets = new Map<string, Kubelet>();
-  private readonly nodeClients: RestClient[] = [];
   pods!: ResourceClient;
   nodes!: ResourceClient;
   events!: ResourceClient;
@@ -28,36 +30,26 @@ export class TestCluster {
   claims!: ResourceClient;
 
   async start(nodeNames: string[], factories: ControllerFactory[]): Promise<void> {
-    this.cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [] });
-    this.client = new RestClient({ server: `http://127.0.0.1:${this.cp.server.port}` });
-    this.pods = new ResourceClient(this.client, R.pods);
-    this.nodes = new ResourceClient(this.client, R.nodes);
-    this.events = new ResourceClient(this.client, R.events);
-    this.revisions = new ResourceClient(this.client, R.controllerrevisions);
-    this.claims = new ResourceClient(this.client, R.persistentvolumeclaims);
+    this.cluster = await InProcessCluster.start();
+    this.cp = this.cluster.cp;
+    this.client = this.cluster.client;
+    this.pods = this.cluster.resource(R.pods);
+    this.nodes = this.cluster.resource(R.nodes);
+    this.events = this.cluster.resource(R.events);
+    this.revisions = this.cluster.resource(R.controllerrevisions);
+    this.claims = this.cluster.resource(R.persistentvolumeclaims);
     for (const n of nodeNames) await this.addNode(n);
-    this.scheduler = new Scheduler({ client: this.client, onError: () => {} });
-    await this.scheduler.start();
-    this.manager = new ControllerManager({ client: this.client, leaderElection: false }, [...factories, garbageCollectorFactory]);
-    await this.manager.start();
+    this.scheduler = await this.cluster.startScheduler();
+    this.manager = await this.cluster.startControllers([...factories, garbageCollectorFactory]);
   }
 
   /** A sim node agent with its own connection (each holds long-lived watches, as a real kubelet does). */
   async addNode(name: string, labels?: Record<string, string>): Promise<void> {
-    const client = new RestClient({ server: `http://127.0.0.1:${this.cp.server.port}` });
-    this.nodeClients.push(client);
-    const k = new Kubelet({ client, nodeName: name, runtime: createRuntime('sim'), labels, log: () => {} });
-    this.kubelets.set(name, k);
-    await k.start();
+    this.kubelets.set(name, await this.cluster.addNode(name, { labels, ownClient: true }));
   }
 
-  async stop(): Promise<void> {
-    this.manager.stop();
-    this.scheduler.stop();
-    await Promise.all([...this.kubelets.values()].map((k) => k.stop()));
-    for (const nc of this.nodeClients) nc.close();
-    this.client.close();
-    await this.cp.stop();
+  stop(): Promise<void> {
+    return this.cluster.stop();
   }
 
   /** Pods controlled by `owner` (terminating ones too unless `active`), sorted by name. */
@@ -91,32 +83,4 @@ export class TestCluster {
   }
 }
 
-export const controllerUid = (o: KObject) => o.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 export const isReady = (p: KObject) => (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
-
-/** Polls `check` until it returns something other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** GET, or undefined on 404. */
-export async function getOrUndefined(rc: ResourceClient, ns: string | undefined, name: string): Promise<KObject | undefined> {
-  try {
-    return await rc.get(ns, name);
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
