@@ -56,7 +56,7 @@ import { attachSession } from './attach-session.js';
 import { logFiles, readCriLog } from './cri-log.js';
 import { execCapture, execSession, type ExecTarget } from './exec-session.js';
 import { processStartTicks, readExitFile, readJson, signalProcess, writeExitFile, writeJsonAtomic, type ContainerRecordOnDisk, type ExitRecord, type SandboxRecord } from './process-state.js';
-import { ensureShim, spawnShim } from './shim-binary.js';
+import { ensureShim, shimStartFailure, spawnShim } from './shim-binary.js';
 import { encodeShimSpec } from './shim-spec.js';
 import { linkVolumes } from './volume-links.js';
 
@@ -307,8 +307,7 @@ export class ProcessRuntime implements ContainerRuntime {
       });
       return;
     }
-    const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
-    throw new Error(`failed to start container "${id}": ${message}`);
+    throw new Error(`failed to start container "${id}": ${shimStartFailure(line)}`);
   }
 
   private environment(c: Container, sb: Sandbox): string[] {

@@ -70,3 +70,8 @@ export function spawnShim(shim: string, specPath: string): Promise<{ line: strin
     });
   });
 }
+
+/** Why a shim that did not answer "ok PID" failed to start its process, in its words. */
+export function shimStartFailure(line: string): string {
+  return line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
+}

@@ -13,8 +13,8 @@
 // Limits are on a per-container cgroup (cgroups.ts), whose OOM counter tells OOMKilled apart.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { ImageStore } from '../../../images/image-store.js';
@@ -58,18 +58,15 @@ import {
 import { attachSession } from '../process/attach-session.js';
 import { readCriLog, logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
-import { ensureShim, spawnShim } from '../process/shim-binary.js';
-import { encodeShimSpec } from '../process/shim-spec.js';
+import { ensureShim, shimStartFailure, spawnShim } from '../process/shim-binary.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
-import { containerProcess, NoCommandError } from './container-process.js';
-import { mountRootfs, rootfsDirs, unmountRootfs } from './container-rootfs.js';
-import { resolveImageUser } from './image-user.js';
-import { buildSpec } from './oci-spec.js';
+import { writeBundle } from './container-bundle.js';
+import { rootfsDirs, unmountRootfs } from './container-rootfs.js';
 import { writePodFiles } from './pod-files.js';
 import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
 import { RuncCli } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
-import { runcError, waitFor } from './supervisor.js';
+import { runcError, waitFor, writeRunSpec } from './supervisor.js';
 import { containerStatusOf, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
 
 export const DEFAULT_RUNC = '/usr/sbin/runc';
@@ -330,31 +327,16 @@ export class RuncRuntime implements ContainerRuntime {
     await this.images.leases.acquire(img.id, holder);
     const dirs = rootfsDirs(dir, await this.images.rootfs(img.id));
     try {
-      let proc;
-      try {
-        proc = containerProcess(config, img.config, sb.config.hostNetwork ? sb.hostname : sb.hostname);
-      } catch (err) {
-        if (err instanceof NoCommandError) throw new Error(`failed to generate container "${id}" spec: no command specified`);
-        throw err;
-      }
-      const user = await resolveImageUser(dirs.lower, img.config.config?.User);
-      if (user.home && !proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
-      await mountRootfs(dirs);
-      const spec = buildSpec({
-        ...proc,
-        user,
-        rootfs: dirs.merged,
-        netns: sb.namespaces.net,
-        utsns: sb.namespaces.uts,
-        ipcns: sb.namespaces.ipc,
-        etcHosts: sb.files.hosts,
-        etcHostname: sb.files.hostname,
-        resolvConf: sb.files.resolvConf,
-        mounts: (config.mounts ?? []).map((m) => ({ destination: m.containerPath, source: m.hostPath, readOnly: m.readOnly })),
+      await writeBundle({
+        id,
+        dir,
+        rootfs: dirs,
+        config,
+        image: img.config,
+        sandbox: sb,
         cgroupsPath: this.cgroups.runcPath(short(sandboxId), short(id)),
         resources: this.cgroups.ociResources(config.resources ?? {}),
       });
-      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
       await mkdir(join(logPath, '..'), { recursive: true });
       const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest };
@@ -374,30 +356,18 @@ export class RuncRuntime implements ContainerRuntime {
   async startContainer(id: string): Promise<void> {
     const c = this.get(id);
     if (c.state !== 'created' || c.rec.startedAt) throw new Error(`failed to start container "${id}": container is in ${c.state} state, not created`);
-    const cfg = c.rec.config;
     const pidFile = join(c.dir, 'pid');
     const exitFile = join(c.dir, 'exit');
-    const specPath = join(c.dir, 'spec');
-    writeFileSync(
-      specPath,
-      encodeShimSpec({
-        logPath: c.rec.logPath,
-        logMaxBytes: this.opts.logMaxBytes ?? 10 * 1024 * 1024,
-        logMaxFiles: this.opts.logMaxFiles ?? 5,
-        exitPath: exitFile,
-        stdinPath: cfg.stdin ? join(c.dir, 'stdin') : undefined,
-        namespaces: false,
-        mounts: [],
-        env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-        // --keep: the container (and its cgroup) stays until the agent has read how it ended.
-        argv: [this.runc.binary, ...this.runc.base(join(c.dir, 'runc.log')), 'run', '--keep', '--bundle', join(c.dir, 'bundle'), '--pid-file', pidFile, id],
-      }),
-    );
+    const specPath = writeRunSpec(this.runc, {
+      id,
+      dir: c.dir,
+      logPath: c.rec.logPath,
+      logMaxBytes: this.opts.logMaxBytes ?? 10 * 1024 * 1024,
+      logMaxFiles: this.opts.logMaxFiles ?? 5,
+      stdin: !!c.rec.config.stdin,
+    });
     const { line, child } = await spawnShim(this.shim, specPath);
-    if (!line.startsWith('ok ')) {
-      const message = line.startsWith('err ') ? line.slice(4) : `k8ts-shim failed to start: ${line || 'no answer'}`;
-      throw new Error(`failed to start container "${id}": ${message}`);
-    }
+    if (!line.startsWith('ok ')) throw new Error(`failed to start container "${id}": ${shimStartFailure(line)}`);
     c.rec.shimPid = child.pid;
     c.rec.shimStart = child.pid !== undefined ? processStartTicks(child.pid) : undefined;
     c.child = child;

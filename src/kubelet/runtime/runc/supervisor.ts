@@ -2,7 +2,41 @@
 // spawnShim) running `runc run` in its own session, so it outlives the agent; and runc's own
 // words when the start failed.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeShimSpec } from '../process/shim-spec.js';
+import type { RuncCli } from './runc-cli.js';
+
+export interface RunSpecInput {
+  /** The container's id and directory (bundle/, pid, exit, stdin, runc.log, spec). */
+  id: string;
+  dir: string;
+  logPath: string;
+  logMaxBytes: number;
+  logMaxFiles: number;
+  stdin: boolean;
+}
+
+/** Writes `<dir>/spec`: the shim runs `runc run` for the container's bundle; returns its path. */
+export function writeRunSpec(runc: RuncCli, i: RunSpecInput): string {
+  const specPath = join(i.dir, 'spec');
+  writeFileSync(
+    specPath,
+    encodeShimSpec({
+      logPath: i.logPath,
+      logMaxBytes: i.logMaxBytes,
+      logMaxFiles: i.logMaxFiles,
+      exitPath: join(i.dir, 'exit'),
+      stdinPath: i.stdin ? join(i.dir, 'stdin') : undefined,
+      namespaces: false,
+      mounts: [],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      // --keep: the container (and its cgroup) stays until the agent has read how it ended.
+      argv: [runc.binary, ...runc.base(join(i.dir, 'runc.log')), 'run', '--keep', '--bundle', join(i.dir, 'bundle'), '--pid-file', join(i.dir, 'pid'), i.id],
+    }),
+  );
+  return specPath;
+}
 
 /** Polls `check` (fast at first) until it answers; rejects after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {
