@@ -3,9 +3,9 @@
 // Without a tty the command inherits the helper's pipes directly; with one, the helper owns a
 // new pseudo-terminal and relays it, and resize requests travel as "COLS ROWS\n" lines on fd 3.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { constants } from 'node:os';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { ExecResult, StreamOptions, StreamSession } from '../runtime.js';
 
 export interface ExecTarget {
@@ -23,10 +23,21 @@ function shimArgs(t: ExecTarget, tty: boolean, cmd: string[]): string[] {
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
-/** Runs a command to completion (exec probes, hooks, non-interactive exec); kills it at the timeout. */
-export function execCapture(t: ExecTarget, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+/** How a captured command ended; its output as text. */
+export interface Captured {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Collects a spawned command's stdout and stderr (16 MiB at most together) until it closes;
+ * after `timeoutSeconds` (when > 0) calls `onTimeout` once, which must make it end.
+ */
+export function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>, timeoutSeconds: number, onTimeout: () => void): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(t.shim, shimArgs(t, false, cmd), { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -42,7 +53,7 @@ export function execCapture(t: ExecTarget, cmd: string[], timeoutSeconds: number
       timeoutSeconds > 0
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM'); // the helper kills the command and exits
+            onTimeout();
           }, timeoutSeconds * 1000)
         : undefined;
     child.on('error', (e) => {
@@ -51,12 +62,18 @@ export function execCapture(t: ExecTarget, cmd: string[], timeoutSeconds: number
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) resolve({ exitCode: -1, stdout, stderr, timedOut: true });
-      else resolve({ exitCode: code ?? 128 + signalNumber(signal), stdout, stderr });
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut });
     });
   });
+}
+
+/** Runs a command to completion (exec probes, hooks, non-interactive exec); kills it at the timeout. */
+export async function execCapture(t: ExecTarget, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+  const child = spawn(t.shim, shimArgs(t, false, cmd), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGTERM: the helper kills the command and exits.
+  const r = await captureOutput(child, timeoutSeconds, () => child.kill('SIGTERM'));
+  if (r.timedOut) return { exitCode: -1, stdout: r.stdout, stderr: r.stderr, timedOut: true };
+  return { exitCode: r.code ?? 128 + signalNumber(r.signal), stdout: r.stdout, stderr: r.stderr };
 }
 
 /** An interactive exec: streams wired to kubectl's channels by the agent's stream server. */

@@ -8,10 +8,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ExecResult, StreamOptions, StreamSession } from '../runtime.js';
-import { execSession, signalNumber } from '../process/exec-session.js';
+import { captureOutput, execSession, signalNumber } from '../process/exec-session.js';
 import type { RuncCli } from './runc-cli.js';
 
-const MAX_CAPTURE = 16 * 1024 * 1024;
 const ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
 
 /** runc reports a process it could not start on stderr and exits 255; say it as a shell would. */
@@ -20,49 +19,25 @@ function startFailure(stderr: string): number | undefined {
   return /not found|no such file/i.test(stderr) ? 127 : 126;
 }
 
-export function runcExecCapture(runc: RuncCli, id: string, dir: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+export async function runcExecCapture(runc: RuncCli, id: string, dir: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
   const pidFile = join(dir, `exec-${randomBytes(6).toString('hex')}.pid`);
-  return new Promise((resolve, reject) => {
+  try {
     const child = spawn(runc.binary, runc.execArgs(id, cmd, { pidFile }), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: ENV[0].slice(5) } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    const collect = (into: Buffer[]) => (d: Buffer) => {
-      if (size >= MAX_CAPTURE) return;
-      size += d.length;
-      into.push(d);
-    };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
-    let timedOut = false;
-    const timer =
-      timeoutSeconds > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            // The command itself, then runc: killing runc alone would leave the command running.
-            try {
-              process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
-            } catch {
-              /* not started or gone */
-            }
-            child.kill('SIGKILL');
-          }, timeoutSeconds * 1000)
-        : undefined;
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
-      rmSync(pidFile, { force: true });
-      reject(e);
+    const r = await captureOutput(child, timeoutSeconds, () => {
+      // The command itself, then runc: killing runc alone would leave the command running.
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+      } catch {
+        /* not started or gone */
+      }
+      child.kill('SIGKILL');
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      rmSync(pidFile, { force: true });
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) return resolve({ exitCode: -1, stdout, stderr, timedOut: true });
-      const failed = code === 255 ? startFailure(stderr) : undefined;
-      resolve({ exitCode: failed ?? code ?? 128 + signalNumber(signal), stdout, stderr });
-    });
-  });
+    if (r.timedOut) return { exitCode: -1, stdout: r.stdout, stderr: r.stderr, timedOut: true };
+    const failed = r.code === 255 ? startFailure(r.stderr) : undefined;
+    return { exitCode: failed ?? r.code ?? 128 + signalNumber(r.signal), stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(pidFile, { force: true });
+  }
 }
 
 export function runcExecStream(shim: string, runc: RuncCli, id: string, cmd: string[], opts: StreamOptions): StreamSession {
