@@ -8,46 +8,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/api/types.js';
 import { R, type ResourceClient } from '../../src/client/resources.js';
-import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
 import { DeploymentController } from '../../src/controllers/deployment/index.js';
 import type { ControllerFactory } from '../../src/controllers/runtime/manager.js';
 import { garbageCollectorFactory } from '../../src/controllers/garbage-collector/index.js';
 import { replicaSetControllerFactory } from '../../src/controllers/replicaset/index.js';
+import { DelayedWatchClient } from './delayed-watch-client.js';
 import { controllerUid, eventually, InProcessCluster } from './in-process-cluster.js';
 
-/**
- * The controllers' client, whose ReplicaSet watch events arrive `rsWatchDelayMs` late (in order),
- * as from a busy or distant API server: the controller then often syncs before its own writes
- * are in its cache.
- */
-class ControllerClient extends RestClient {
-  rsWatchDelayMs = 0;
-  private delayed: { due: number; deliver: () => void }[] = [];
-  private pump?: NodeJS.Timeout;
-
-  override watch<T = KObject>(path: string, query: RequestOptions['query'], onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
-    if (!path.endsWith('/replicasets')) return super.watch(path, query, onEvent);
-    return super.watch<T>(path, query, (ev) => {
-      if (this.rsWatchDelayMs === 0 && this.delayed.length === 0) return onEvent(ev);
-      this.delayed.push({ due: Date.now() + this.rsWatchDelayMs, deliver: () => onEvent(ev) });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.pump || this.delayed.length === 0) return;
-    this.pump = setTimeout(() => {
-      this.pump = undefined;
-      const now = Date.now();
-      while (this.delayed.length && this.delayed[0].due <= now) this.delayed.shift()!.deliver();
-      this.schedule();
-    }, Math.max(0, this.delayed[0].due - Date.now()));
-  }
-}
-
 let cluster: InProcessCluster;
-let client: RestClient;
-let controllerClient: ControllerClient;
+/** The controllers' client: its ReplicaSet watch events can be made to arrive late. */
+let controllerClient: DelayedWatchClient;
 /** The running Deployment controller (to stop and start it as a leadership loss would). */
 let dc: DeploymentController;
 const deploymentControllerFactory: ControllerFactory = (ctx) => (dc = new DeploymentController(ctx));
@@ -62,8 +32,7 @@ const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
 before(async () => {
   cluster = await InProcessCluster.start();
-  client = cluster.client;
-  controllerClient = cluster.connect((server) => new ControllerClient({ server }));
+  controllerClient = cluster.connect((server) => new DelayedWatchClient({ server }, '/replicasets'));
   deployments = cluster.resource(R.deployments);
   replicasets = cluster.resource(R.replicasets);
   pods = cluster.resource(R.pods);
@@ -378,7 +347,7 @@ test('revisionHistoryLimit keeps only that many old ReplicaSets', async () => {
 });
 
 test('a slow ReplicaSet watch: the controller acts on its own writes, never repeating a step or recreating a ReplicaSet', async () => {
-  controllerClient.rsWatchDelayMs = 400;
+  controllerClient.watchDelayMs = 400;
   try {
     const created = await deployments.create(NS, deployment('slow', { replicas: 4 }));
     await rolledOut('slow');
@@ -400,7 +369,7 @@ test('a slow ReplicaSet watch: the controller acts on its own writes, never repe
     assert.ok(msgs.some((m) => /^Scaled up replica set slow-\S+ from \d+ to 4$/.test(m) && m.includes(rss[1].metadata.name!)), msgs.join('\n'));
     assert.ok(msgs.some((m) => m.includes(rss[0].metadata.name!) && / to 0$/.test(m)), msgs.join('\n'));
   } finally {
-    controllerClient.rsWatchDelayMs = 0;
+    controllerClient.watchDelayMs = 0;
   }
   await deployments.delete(NS, 'slow');
 });

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../src/api/errors.js';
 import type { KObject } from '../../src/api/types.js';
 import { R, type ResourceClient } from '../../src/client/resources.js';
-import { RestClient, type RequestOptions, type WatchEvent, type WatchHandle } from '../../src/client/rest-client.js';
+import type { RequestOptions } from '../../src/client/rest-client.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from '../../src/controllers/replicaset/index.js';
 import type { ControllerManager } from '../../src/controllers/runtime/manager.js';
 import { SIM_READY } from '../../src/kubelet/index.js';
+import { DelayedWatchClient } from './delayed-watch-client.js';
 import { eventually as poll, InProcessCluster } from './in-process-cluster.js';
 
 const QUOTA_NS = 'quota';
@@ -19,33 +20,10 @@ const QUOTA_MESSAGE = 'exceeded quota: compute, requested: pods=1, used: pods=0,
 /**
  * The controllers' client, with two knobs: pod creates in the `quota` namespace are refused as a
  * ResourceQuota would refuse them (k8ts has no quota admission) while `quotaExceeded` is set, and
- * pod watch events reach the controllers `podWatchDelayMs` late (in order), as from a slow or
+ * pod watch events reach the controllers `watchDelayMs` late (in order), as from a slow or
  * distant API server. Everything else passes through.
  */
-class ControllerClient extends RestClient {
-  podWatchDelayMs = 0;
-  private delayed: { due: number; deliver: () => void }[] = [];
-  private pump?: NodeJS.Timeout;
-
-  override watch<T = KObject>(path: string, query: RequestOptions['query'], onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
-    if (!path.endsWith('/pods')) return super.watch(path, query, onEvent);
-    return super.watch<T>(path, query, (ev) => {
-      if (this.podWatchDelayMs === 0 && this.delayed.length === 0) return onEvent(ev);
-      this.delayed.push({ due: Date.now() + this.podWatchDelayMs, deliver: () => onEvent(ev) });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.pump || this.delayed.length === 0) return;
-    this.pump = setTimeout(() => {
-      this.pump = undefined;
-      const now = Date.now();
-      while (this.delayed.length && this.delayed[0].due <= now) this.delayed.shift()!.deliver();
-      this.schedule();
-    }, Math.max(0, this.delayed[0].due - Date.now()));
-  }
-
+class ControllerClient extends DelayedWatchClient {
   quotaExceeded = true;
   createAttempts = 0;
   /** Most refused creates in flight at once. */
@@ -71,7 +49,6 @@ class ControllerClient extends RestClient {
 }
 
 let cluster: InProcessCluster;
-let client: RestClient;
 let controllerClient: ControllerClient;
 let manager: ControllerManager;
 let pods: ResourceClient;
@@ -82,8 +59,7 @@ const NS = 'default';
 
 before(async () => {
   cluster = await InProcessCluster.start();
-  client = cluster.client;
-  controllerClient = cluster.connect((server) => new ControllerClient({ server }));
+  controllerClient = cluster.connect((server) => new ControllerClient({ server }, '/pods'));
   pods = cluster.resource(R.pods);
   replicasets = cluster.resource(R.replicasets);
   rcs = cluster.resource(R.replicationcontrollers);
@@ -199,7 +175,7 @@ test('ReplicaSet: creates its pods with events, runs them to READY, scales up an
 });
 
 test('ReplicaSet: expectations: with pod events arriving late, no pod is created twice', async () => {
-  controllerClient.podWatchDelayMs = 500;
+  controllerClient.watchDelayMs = 500;
   try {
     const rs = await replicasets.create(NS, replicaSet('steady', 3, { app: 'steady' }));
     // Meanwhile the ReplicaSet's own status write wakes it up again with an empty pod cache.
@@ -209,7 +185,7 @@ test('ReplicaSet: expectations: with pod events arriving late, no pod is created
     assert.equal(all.length, 3, 'no pod was created twice');
     assert.equal((await eventsOf(rs, 'SuccessfulCreate')).length, 3);
   } finally {
-    controllerClient.podWatchDelayMs = 0;
+    controllerClient.watchDelayMs = 0;
   }
 });
 
