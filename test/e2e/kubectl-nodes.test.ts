@@ -133,6 +133,7 @@ describe('nodes, scheduling and pod lifecycle', () => {
     await eventually(() => podPhase(c, 'to-delete') === 'Running', 'to-delete Running');
     const watch = c.kubectlStream(['get', 'pod', 'to-delete', '--watch']);
     try {
+      await eventually(() => /^to-delete\s/m.test(watch.output()), 'the watch printing the pod');
       assert.equal(ok(c.kubectl(['delete', 'pod', 'to-delete', '--wait=true'])).trim(), 'pod "to-delete" deleted');
       assert.equal(c.kubectl(['get', 'pod', 'to-delete']).code, 1);
       await eventually(() => /Terminating/.test(watch.output()), 'a Terminating row in the watch');
