@@ -8,7 +8,7 @@
 //     cluster's temporary data dir (BenchCluster passes it to controllerFactories).
 // Each set is polled with a GET every 150 ms; the claims are listed only once the set is ready.
 // The node agents are added here rather than by BenchCluster: it gives node i the pod CIDR
-// 10.244.<i+1>.0/24, invalid from node 255 on (the Node is rejected and the agent retries forever),
+// 10.244.<i+1>.0/24, invalid from sim-node-256 on (the Node is rejected and the agent retries forever),
 // so this file starts BenchCluster with no nodes and adds its own, built the same way.
 // Run by hand:
 //   npx tsx bench/daemonset-statefulset-bench.ts [ds nodes=1000] [sts replicas=1000] [sts nodes=50] [memory|sqlite] [ds node events on|off]
