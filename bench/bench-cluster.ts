@@ -16,6 +16,7 @@ import { createRuntime, Kubelet } from '../src/kubelet/index.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { MemoryStore } from '../src/storage/memory/memory-store.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { nodePodCIDR } from '../src/cli/cluster.js';
 import type { Store } from '../src/storage/store.js';
 
 export type StoreKind = 'memory' | 'sqlite';
@@ -137,7 +138,7 @@ export class BenchCluster {
           client: this.newClient('kubelet'),
           nodeName: `sim-node-${i + 1}`,
           runtime: createRuntime('sim'),
-          podCIDR: `10.244.${i + 1}.0/24`,
+          podCIDR: nodePodCIDR(i + 1),
           events: this.o.events ?? true,
           capacity: this.o.podsPerNode ? { pods: this.o.podsPerNode } : undefined,
           log,

@@ -35,6 +35,12 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
+/** The pod range of the i-th node (1-based): 10.244.1.0/24, ... 10.244.255.0/24, 10.245.0.0/24, ... */
+export function nodePodCIDR(i: number): string {
+  const n = 244 * 256 + i;
+  return `10.${Math.floor(n / 256)}.${n % 256}.0/24`;
+}
+
 export function nodeName(i: number): string {
   return `k8ts-node-${i}`;
 }
@@ -69,7 +75,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         nodeName: nodeName(i),
         runtime: runtimes[i - 1],
         controlPlane: i === 1,
-        podCIDR: `10.244.${i}.0/24`,
+        podCIDR: nodePodCIDR(i),
         rootDir: nodeDir(i),
         server: { host: loopback.replace(/^\[|\]$/g, ''), token: o.token },
       });
