@@ -19,7 +19,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import { ControllerHistory } from '../history/controller-history.js';
 import { CONTROLLER_REVISION_HASH_LABEL_KEY, maxRevision, type ControllerRevision } from '../history/revision.js';
@@ -75,7 +76,11 @@ interface SyncState {
 
 export class DaemonSetController implements Controller {
   readonly name = 'daemonset';
-  readonly queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   readonly expectations: UidTrackingExpectations;
   private readonly daemonSets: Informer;
   private readonly pods: Informer;
@@ -90,11 +95,19 @@ export class DaemonSetController implements Controller {
   private readonly backoff = new FailedPodBackoff(FAILED_POD_BACKOFF_INITIAL_MS, FAILED_POD_BACKOFF_MAX_MS);
   /** Parsed selector and placement per DaemonSet uid, reused while its resourceVersion is unchanged. */
   private readonly compiled = new Map<string, { rv: string; selector?: Selector; placement: DaemonPlacement }>();
-  private workers?: Promise<void>;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      allKeys: () => this.daemonSets.store.keys(),
+      onError: (key, err) => {
+        if (isCode(err, 409)) return; // a stale cache; retried with back-off
+        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
+      },
+    });
     this.expectations = new UidTrackingExpectations(ctx.clock);
     this.daemonSets = ctx.informers.for(R.daemonsets);
     this.pods = ctx.informers.for(R.pods);
@@ -128,24 +141,16 @@ export class DaemonSetController implements Controller {
   }
 
   start(): void {
-    this.workers = runWorkers(
-      this.queue,
-      WORKERS,
-      (key) => this.sync(key),
-      (key, err) => {
-        if (isCode(err, 409)) return; // a stale cache; retried with back-off
-        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
-      },
-    );
+    this.keyed.start();
   }
 
   stop(): void {
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   /** Resolves when the workers exit after stop() (tests). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

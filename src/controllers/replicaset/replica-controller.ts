@@ -18,7 +18,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, newControllerRef, recheckDeletionTimestamp } from '../shared/controller-ref.js';
@@ -47,7 +48,11 @@ const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404
 
 export class ReplicaController implements Controller {
   readonly name: string;
-  queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   readonly expectations: UidTrackingExpectations;
   private readonly owners: Informer;
   private readonly pods: Informer;
@@ -57,8 +62,6 @@ export class ReplicaController implements Controller {
   private readonly clock: Clock;
   /** Parsed selectors by owner uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
-  private workers?: Promise<void>;
-  private halted = false;
 
   constructor(
     ctx: ControllerContext,
@@ -66,7 +69,13 @@ export class ReplicaController implements Controller {
   ) {
     this.name = kind.name;
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      allKeys: () => this.owners.store.keys(),
+      onError: (key, err) => console.error(`${this.kind.component}: sync ${key}: ${(err as Error)?.message ?? err}`),
+    });
     this.expectations = new UidTrackingExpectations(ctx.clock);
     this.owners = ctx.informers.for(kind.resource);
     this.pods = ctx.informers.for(R.pods);
@@ -98,26 +107,16 @@ export class ReplicaController implements Controller {
   }
 
   start(): void {
-    if (this.halted) {
-      // Leadership came back after a stop: a shut-down queue cannot be reused, and the events
-      // seen meanwhile were dropped, so start over from the cache (level-triggered).
-      this.halted = false;
-      this.queue = new WorkQueue(this.clock);
-      for (const o of this.owners.store.list()) this.queue.add(objectKeyOf(o));
-    }
-    this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
-      console.error(`${this.kind.component}: sync ${key}: ${(err as Error)?.message ?? err}`);
-    });
+    this.keyed.start();
   }
 
   stop(): void {
-    this.halted = true;
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   /** Resolves when the workers exit after stop() (tests). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import { selectorFromLabelSelector, type Selector } from '../../api/labels.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import { ControllerHistory } from '../history/controller-history.js';
 import type { ControllerRevision } from '../history/revision.js';
@@ -44,7 +45,11 @@ const withKind = (o: KObject): KObject => (o.kind && o.apiVersion ? o : { ...o, 
 
 export class StatefulSetController implements Controller {
   readonly name = 'statefulset';
-  readonly queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   readonly pending: PendingWrites;
   private readonly sets: Informer;
   private readonly pods: Informer;
@@ -56,11 +61,19 @@ export class StatefulSetController implements Controller {
   private readonly control: StatefulSetControl;
   private readonly clock: Clock;
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
-  private workers?: Promise<void>;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      allKeys: () => this.sets.store.keys(),
+      onError: (key, err) => {
+        if (isCode(err, 409)) return; // a stale cache; retried with back-off
+        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
+      },
+    });
     this.pending = new PendingWrites(ctx.clock);
     this.sets = ctx.informers.for(R.statefulsets);
     this.pods = ctx.informers.for(R.pods);
@@ -109,24 +122,16 @@ export class StatefulSetController implements Controller {
   }
 
   start(): void {
-    this.workers = runWorkers(
-      this.queue,
-      WORKERS,
-      (key) => this.sync(key),
-      (key, err) => {
-        if (isCode(err, 409)) return; // a stale cache; retried with back-off
-        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
-      },
-    );
+    this.keyed.start();
   }
 
   stop(): void {
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   /** Resolves when the workers exit after stop() (tests). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------
