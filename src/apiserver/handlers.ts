@@ -151,7 +151,7 @@ export function deleteOptions(p: RequestParams): DeleteOptions {
   const pp = q.get('propagationPolicy');
   if (pp !== null) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw apiErr.invalid('', 'DeleteOptions', '', []);
+    throw apiErr.invalid('', 'DeleteOptions', '', [fieldErr.notSupported('propagationPolicy', opts.propagationPolicy, ['Foreground', 'Background', 'Orphan'])]);
   }
   if (q.get('orphanDependents') !== null) opts.orphanDependents = q.get('orphanDependents') === 'true';
   return opts;

@@ -242,6 +242,10 @@ spec:
     const tooLarge = await rawRequest(c, 'POST', '/api/v1/namespaces/default/configmaps', { body: big });
     assert.equal(tooLarge.status, 413);
     assert.equal((await rawRequest(c, 'GET', '/api/v1/namespaces/default/configmaps/big')).status, 404);
+    const policy = await rawRequest(c, 'DELETE', '/api/v1/namespaces/default/configmaps/cm1', { body: '{"propagationPolicy":"Sometimes"}' });
+    assert.equal(policy.status, 422);
+    assert.equal(policy.json().details.causes[0].field, 'propagationPolicy');
+    assert.equal((await rawRequest(c, 'GET', '/api/v1/namespaces/default/configmaps/cm1')).status, 200);
     const pb = await rawRequest(c, 'POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\u000a\u00ff'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
     assert.equal(pb.status, 400);
   });

@@ -455,19 +455,4 @@ export function isEmptyObject(o: Record<string, unknown>): boolean {
   return true;
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ka = Object.keys(ao);
-  if (ka.length !== Object.keys(bo).length) return false;
-  for (const k of ka) if (!Object.hasOwn(bo, k) || !deepEqual(ao[k], bo[k])) return false;
-  return true;
-}
+export { deepEqual } from '../equality.js';
