@@ -33,3 +33,25 @@ test('keyed workers survive a stop and a start (leadership lost and won back)', 
   w.stop();
   await w.stopped();
 });
+
+test('a restart calls onRestart before the owned keys are reconciled again; the first start does not', async () => {
+  const order: string[] = [];
+  const w = new KeyedWorkers({
+    clock: new VirtualClock(),
+    workers: 1,
+    reconcile: async (k) => void order.push(`sync ${k}`),
+    allKeys: () => ['x'],
+    onRestart: () => order.push('restart'),
+  });
+  w.start();
+  w.queue.add('x');
+  await until(() => order.length === 1);
+  assert.deepEqual(order, ['sync x']);
+  w.stop();
+  await w.stopped();
+  w.start();
+  await until(() => order.length === 3);
+  assert.deepEqual(order, ['sync x', 'restart', 'sync x']);
+  w.stop();
+  await w.stopped();
+});

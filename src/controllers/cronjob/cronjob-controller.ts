@@ -7,7 +7,8 @@ import { ApiError } from '../../api/errors.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
@@ -29,18 +30,31 @@ const byCronJob = (o: KObject) => {
 
 export class CronJobController implements Controller {
   readonly name = 'cronjob';
-  queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   readonly syncer: CronJobSyncer;
   private readonly cronJobs: Informer<CronJob>;
   private readonly jobs: Informer;
   private readonly clock: Clock;
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void>;
-  private halted = false;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    // After a leadership loss: a fresh queue, refilled from the cache (each sync requeues itself).
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      allKeys: () => this.cronJobs.store.keys(),
+      onError: (key, err) => {
+        // A conflict only means our cache was behind our own last status write: retried quietly.
+        if (err instanceof ApiError && err.code === 409) return;
+        console.error(`${COMPONENT}: error syncing CronJobController ${key}, requeuing: ${(err as Error)?.message ?? err}`);
+      },
+    });
     this.cronJobs = ctx.informers.for<CronJob>(R.cronjobs);
     this.jobs = ctx.informers.for(R.jobs);
     this.recorder = ctx.recorder(COMPONENT);
@@ -71,26 +85,15 @@ export class CronJobController implements Controller {
   }
 
   start(): void {
-    if (this.halted) {
-      // Leadership came back: a fresh queue, refilled from the cache (each sync requeues itself).
-      this.halted = false;
-      this.queue = new WorkQueue(this.clock);
-      for (const cj of this.cronJobs.store.list()) this.queue.add(objectKeyOf(cj));
-    }
-    this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
-      // A conflict only means our cache was behind our own last status write: retried quietly.
-      if (err instanceof ApiError && err.code === 409) return;
-      console.error(`${COMPONENT}: error syncing CronJobController ${key}, requeuing: ${(err as Error)?.message ?? err}`);
-    });
+    this.keyed.start();
   }
 
   stop(): void {
-    this.halted = true;
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   private resolve(namespace: string | undefined, ref: OwnerReference): CronJob | undefined {

@@ -17,7 +17,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from '../shared/controller-ref.js';
@@ -36,7 +37,11 @@ const withKind = <T extends KObject>(o: T, apiVersion: string, kind: string): T 
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
-  queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   private readonly deployments: Informer<Deployment>;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly pods: Informer;
@@ -50,12 +55,26 @@ export class DeploymentController implements Controller {
   /** Our own writes the informers have not delivered yet (read-your-writes). */
   private rsWrites: RecentWrites<ReplicaSet>;
   private deploymentWrites: RecentWrites<Deployment>;
-  private workers?: Promise<void>;
-  private halted = false;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      allKeys: () => this.deployments.store.keys(),
+      // Leadership came back after a stop: others may have written meanwhile, so what we wrote
+      // before is no guide to what the caches will deliver.
+      onRestart: () => {
+        this.rsWrites = new RecentWrites<ReplicaSet>(this.clock);
+        this.deploymentWrites = new RecentWrites<Deployment>(this.clock);
+      },
+      onError: (key, err) => {
+        // Conflicts are routine (a stale cache); they are retried with back-off without noise.
+        if (err instanceof ApiError && err.code === 409) return;
+        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
+      },
+    });
     this.deployments = ctx.informers.for<Deployment>(R.deployments);
     this.replicaSets = ctx.informers.for<ReplicaSet>(R.replicasets);
     this.pods = ctx.informers.for(R.pods);
@@ -130,35 +149,16 @@ export class DeploymentController implements Controller {
   }
 
   start(): void {
-    if (this.halted) {
-      // Leadership came back after a stop: a shut-down queue cannot be reused, events seen
-      // meanwhile were dropped and others may have written: start over from the caches.
-      this.halted = false;
-      this.queue = new WorkQueue(this.clock);
-      this.rsWrites = new RecentWrites<ReplicaSet>(this.clock);
-      this.deploymentWrites = new RecentWrites<Deployment>(this.clock);
-      for (const d of this.deployments.store.list()) this.queue.add(objectKeyOf(d));
-    }
-    this.workers = runWorkers(
-      this.queue,
-      WORKERS,
-      (key) => this.sync(key),
-      (key, err) => {
-        // Conflicts are routine (a stale cache); they are retried with back-off without noise.
-        if (err instanceof ApiError && err.code === 409) return;
-        console.error(`${COMPONENT}: sync ${key}: ${(err as Error)?.message ?? err}`);
-      },
-    );
+    this.keyed.start();
   }
 
   stop(): void {
-    this.halted = true;
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   /** Resolves when the workers exit after stop() (tests). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

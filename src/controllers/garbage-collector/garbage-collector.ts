@@ -13,7 +13,7 @@ import { deepEqual } from '../../api/equality.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { ResourceClient, type ResourceRef } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 import { AbsentOwnerCache } from './absent-owner-cache.js';
 import { classifyOwner, decide, type ClassifiedRef, type Propagation } from './decisions.js';
@@ -73,25 +73,30 @@ async function settleLimited<T>(items: readonly T[], limit: number, fn: (x: T) =
 export class GarbageCollector implements Controller {
   readonly name = 'garbagecollector';
   readonly graph: DependencyGraph;
-  private deleteQueue: WorkQueue;
-  private orphanQueue: WorkQueue;
+  private readonly deleteWorkers: KeyedWorkers;
+  private readonly orphanWorkers: KeyedWorkers;
   private readonly absent = new AbsentOwnerCache();
   private readonly mapper: ResourceMapper;
   private readonly recorder: EventRecorder;
   private readonly clients = new Map<string, ResourceClient>();
-  private queuesShutDown = false;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly o: GarbageCollectorOptions,
   ) {
-    this.deleteQueue = new WorkQueue(ctx.clock);
-    this.orphanQueue = new WorkQueue(ctx.clock);
+    const onError = (key: string, err: unknown) => {
+      if (err instanceof Requeue) return;
+      const node = this.graph.get(key);
+      this.report(`garbage collector: error syncing item ${node ? formatIdentity(node.identity) : key}:`, err);
+    };
+    // Leading again after a stop: fresh queues with every node whose work a lost queue may have held.
+    this.deleteWorkers = new KeyedWorkers({ clock: ctx.clock, workers: o.deleteWorkers ?? 8, reconcile: (uid) => this.processAttemptToDelete(uid), allKeys: () => this.pendingDeletes(), onError });
+    this.orphanWorkers = new KeyedWorkers({ clock: ctx.clock, workers: o.orphanWorkers ?? 4, reconcile: (uid) => this.processAttemptToOrphan(uid), allKeys: () => this.pendingOrphans(), onError });
     this.mapper = new ResourceMapper(ctx.client, o.resources, ctx.clock);
     this.recorder = ctx.recorder(GC_COMPONENT);
     const sink: GraphSink = {
-      attemptToDelete: (uid, rateLimited) => (rateLimited ? this.deleteQueue.addRateLimited(uid) : this.deleteQueue.add(uid)),
-      attemptToOrphan: (uid) => this.orphanQueue.add(uid),
+      attemptToDelete: (uid, rateLimited) => (rateLimited ? this.deleteWorkers.queue.addRateLimited(uid) : this.deleteWorkers.queue.add(uid)),
+      attemptToOrphan: (uid) => this.orphanWorkers.queue.add(uid),
       ownerAbsent: (id) => this.absent.add(id),
       invalidNamespaceOwnerRef: (dep, ref) => this.reportInvalidNamespace(dep, ref),
     };
@@ -109,37 +114,26 @@ export class GarbageCollector implements Controller {
   }
 
   start(): void {
-    if (this.queuesShutDown) {
-      // Leading again after a stop: fresh queues, and everything a lost queue may have held.
-      this.deleteQueue = new WorkQueue(this.ctx.clock);
-      this.orphanQueue = new WorkQueue(this.ctx.clock);
-      this.queuesShutDown = false;
-      this.requeuePending();
-    }
-    const onError = (key: string, err: unknown) => {
-      if (err instanceof Requeue) return;
-      const node = this.graph.get(key);
-      this.report(`garbage collector: error syncing item ${node ? formatIdentity(node.identity) : key}:`, err);
-    };
-    void runWorkers(this.deleteQueue, this.o.deleteWorkers ?? 8, (uid) => this.processAttemptToDelete(uid), onError);
-    void runWorkers(this.orphanQueue, this.o.orphanWorkers ?? 4, (uid) => this.processAttemptToOrphan(uid), onError);
+    this.deleteWorkers.start();
+    this.orphanWorkers.start();
   }
 
   stop(): void {
-    this.queuesShutDown = true;
-    this.deleteQueue.shutDown();
-    this.orphanQueue.shutDown();
+    this.deleteWorkers.stop();
+    this.orphanWorkers.stop();
   }
 
-  /** Queues every node whose work may have been dropped with a previous queue. */
-  private requeuePending(): void {
+  private *pendingOrphans(): Generator<string> {
+    for (const n of this.graph.all()) if (n.orphaning) yield n.identity.uid;
+  }
+
+  private *pendingDeletes(): Generator<string> {
     for (const n of this.graph.all()) {
-      if (n.orphaning) this.orphanQueue.add(n.identity.uid);
       const ownerMissing = n.owners.some((r) => {
         const owner = this.graph.get(r.uid);
         return !owner || owner.virtual || owner.beingDeleted;
       });
-      if (n.virtual || n.deletingDependents || ownerMissing) this.deleteQueue.add(n.identity.uid);
+      if (n.virtual || n.deletingDependents || ownerMissing) yield n.identity.uid;
     }
   }
 
@@ -242,7 +236,7 @@ export class GarbageCollector implements Controller {
       return;
     }
     // The owner is queued again when one of them goes (graph delete or reference change).
-    for (const dep of blocking) if (!dep.deletingDependents) this.deleteQueue.add(dep.identity.uid);
+    for (const dep of blocking) if (!dep.deletingDependents) this.deleteWorkers.queue.add(dep.identity.uid);
   }
 
   private async classifyReferences(item: GraphNode, refs: readonly OwnerReference[]): Promise<ClassifiedRef[]> {

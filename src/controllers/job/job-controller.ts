@@ -15,7 +15,8 @@ import { selectorFromLabelSelector, type Selector } from '../../api/labels.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from '../shared/controller-ref.js';
@@ -43,8 +44,16 @@ export interface JobControllerOptions {
 
 export class JobController implements Controller {
   readonly name = 'job';
-  queue: WorkQueue;
-  orphanQueue: WorkQueue;
+  private readonly jobWorkers: KeyedWorkers;
+  private readonly orphanWorkers: KeyedWorkers;
+  /** The live Job queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.jobWorkers.queue;
+  }
+  /** Pods whose tracking finalizer may have to go (a fresh queue after each restart). */
+  get orphanQueue(): WorkQueue {
+    return this.orphanWorkers.queue;
+  }
   readonly expectations: ControllerExpectations;
   readonly finalizerExpectations = new FinalizerExpectations();
   readonly backoff = new BackoffStore();
@@ -58,15 +67,27 @@ export class JobController implements Controller {
   private readonly workerCount: number;
   /** Parsed selectors by Job uid, reused while the resourceVersion is unchanged. */
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
-  private workers?: Promise<void>;
-  private halted = false;
-
   constructor(ctx: ControllerContext, opts: JobControllerOptions = {}) {
     this.clock = ctx.clock;
     this.batchMs = opts.batchPeriodMs ?? SYNC_BATCH_PERIOD_MS;
     this.workerCount = opts.workers ?? WORKERS;
-    this.queue = this.newQueue();
-    this.orphanQueue = this.newQueue();
+    // A conflict only means our cache was behind our own last write: retried quietly.
+    const log = (what: string) => (key: string, err: unknown) => {
+      if (!(err instanceof ApiError && err.code === 409)) console.error(`${COMPONENT}: ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    };
+    // The Job queue's rate limiter: per-key exponential back-off only (DefaultJobApiBackOff..MaxJobApiBackOff).
+    const rateLimits = { baseDelayMs: API_BACKOFF_MS, maxDelayMs: MAX_API_BACKOFF_MS, qps: 1e9, burst: 1e9 };
+    // After a leadership loss both queues start over from the caches (level-triggered): every Job,
+    // and every pod that still carries the tracking finalizer.
+    this.jobWorkers = new KeyedWorkers({ clock: ctx.clock, workers: this.workerCount, rateLimits, reconcile: (key) => this.sync(key), allKeys: () => this.jobs.store.keys(), onError: log('syncing job') });
+    this.orphanWorkers = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: 1,
+      rateLimits,
+      reconcile: (key) => this.syncOrphanPod(key),
+      allKeys: () => this.pods.store.list().filter(hasTrackingFinalizer).map(objectKeyOf),
+      onError: log('syncing orphan pod'),
+    });
     this.expectations = new ControllerExpectations(ctx.clock);
     this.jobs = ctx.informers.for<Job>(R.jobs);
     this.pods = ctx.informers.for(R.pods);
@@ -104,42 +125,19 @@ export class JobController implements Controller {
     });
   }
 
-  /** The job queue's rate limiter: per-key exponential back-off only (DefaultJobApiBackOff..MaxJobApiBackOff). */
-  private newQueue(): WorkQueue {
-    return new WorkQueue(this.clock, { baseDelayMs: API_BACKOFF_MS, maxDelayMs: MAX_API_BACKOFF_MS, qps: 1e9, burst: 1e9 });
-  }
-
   start(): void {
-    if (this.halted) {
-      // Leadership came back after a stop: shut-down queues cannot be reused and the events seen
-      // meanwhile were dropped, so start over from the cache (level-triggered).
-      this.halted = false;
-      this.queue = this.newQueue();
-      this.orphanQueue = this.newQueue();
-      for (const j of this.jobs.store.list()) {
-        this.queue.add(objectKeyOf(j));
-        if (isJobFinished(j)) this.cleanupPodFinalizers(j);
-      }
-    }
-    // A conflict only means our cache was behind our own last write: retried quietly.
-    const log = (what: string) => (key: string, err: unknown) => {
-      if (!(err instanceof ApiError && err.code === 409)) console.error(`${COMPONENT}: ${what} ${key}: ${(err as Error)?.message ?? err}`);
-    };
-    this.workers = Promise.all([
-      runWorkers(this.queue, this.workerCount, (key) => this.sync(key), log('syncing job')),
-      runWorkers(this.orphanQueue, 1, (key) => this.syncOrphanPod(key), log('syncing orphan pod')),
-    ]).then(() => undefined);
+    this.jobWorkers.start();
+    this.orphanWorkers.start();
   }
 
   stop(): void {
-    this.halted = true;
-    this.queue.shutDown();
-    this.orphanQueue.shutDown();
+    this.jobWorkers.stop();
+    this.orphanWorkers.stop();
   }
 
   /** Resolves when the workers exit after stop() (tests). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await Promise.all([this.jobWorkers.stopped(), this.orphanWorkers.stopped()]);
   }
 
   // ---- handlers -----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import type { KObject } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 import { claimStatusEdit, hasAnnotation, volumePhaseEdit } from './binding.js';
@@ -53,8 +54,15 @@ const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404
 
 export class PersistentVolumeController implements Controller {
   readonly name = 'persistentvolume-binder';
-  claimQueue: WorkQueue;
-  volumeQueue: WorkQueue;
+  private readonly claimWorkers: KeyedWorkers;
+  private readonly volumeWorkers: KeyedWorkers;
+  /** The live queues (fresh ones after each restart). */
+  get claimQueue(): WorkQueue {
+    return this.claimWorkers.queue;
+  }
+  get volumeQueue(): WorkQueue {
+    return this.volumeWorkers.queue;
+  }
   readonly claims = new ObjectCache();
   readonly volumes = new ObjectCache();
   readonly claimClient: ResourceClient;
@@ -72,16 +80,20 @@ export class PersistentVolumeController implements Controller {
   /** The class this controller created, until the class informer has it. */
   private createdClass?: KObject;
   private cancelResync?: () => void;
-  private workers?: Promise<unknown>;
-  private halted = false;
 
   constructor(
     ctx: ControllerContext,
     private readonly opts: PersistentVolumeControllerOptions,
   ) {
     this.clock = ctx.clock;
-    this.claimQueue = new WorkQueue(ctx.clock);
-    this.volumeQueue = new WorkQueue(ctx.clock);
+    // Write conflicts are routine (two workers, or a user, touched the object): retried quietly.
+    const log = (what: string) => (key: string, err: unknown) => {
+      if (err instanceof ApiError && err.code === 409) return;
+      console.error(`persistentvolume-controller: syncing ${what} ${key}: ${(err as Error)?.message ?? err}`);
+    };
+    // After a leadership loss both queues are refilled from the caches.
+    this.claimWorkers = new KeyedWorkers({ clock: ctx.clock, workers: CLAIM_WORKERS, reconcile: (key) => syncClaim(this, key), allKeys: () => this.claims.keys(), onError: log('claim') });
+    this.volumeWorkers = new KeyedWorkers({ clock: ctx.clock, workers: VOLUME_WORKERS, reconcile: (name) => syncVolume(this, name), allKeys: () => this.volumes.keys(), onError: log('volume') });
     this.claimClient = new ResourceClient(ctx.client, R.persistentvolumeclaims);
     this.volumeClient = new ResourceClient(ctx.client, R.persistentvolumes);
     this.podClient = new ResourceClient(ctx.client, R.pods);
@@ -119,23 +131,9 @@ export class PersistentVolumeController implements Controller {
   }
 
   async start(): Promise<void> {
-    if (this.halted) {
-      // Restarted after a leadership loss: fresh queues, refilled from the caches.
-      this.halted = false;
-      this.claimQueue = new WorkQueue(this.clock);
-      this.volumeQueue = new WorkQueue(this.clock);
-      this.resyncAll();
-    }
     if (this.opts.createDefaultClass !== false) await this.ensureLocalPathClass();
-    // Write conflicts are routine (two workers, or a user, touched the object): retried quietly.
-    const log = (what: string) => (key: string, err: unknown) => {
-      if (err instanceof ApiError && err.code === 409) return;
-      console.error(`persistentvolume-controller: syncing ${what} ${key}: ${(err as Error)?.message ?? err}`);
-    };
-    this.workers = Promise.all([
-      runWorkers(this.claimQueue, CLAIM_WORKERS, (key) => syncClaim(this, key), log('claim')),
-      runWorkers(this.volumeQueue, VOLUME_WORKERS, (name) => syncVolume(this, name), log('volume')),
-    ]);
+    this.claimWorkers.start();
+    this.volumeWorkers.start();
     const tick = () => {
       this.resyncAll();
       this.cancelResync = this.clock.setTimer(RESYNC_PERIOD_MS, tick);
@@ -144,15 +142,14 @@ export class PersistentVolumeController implements Controller {
   }
 
   stop(): void {
-    this.halted = true;
     this.cancelResync?.();
-    this.claimQueue.shutDown();
-    this.volumeQueue.shutDown();
+    this.claimWorkers.stop();
+    this.volumeWorkers.stop();
   }
 
   /** Resolves when the workers have exited after stop(). */
   async stopped(): Promise<void> {
-    await this.workers;
+    await Promise.all([this.claimWorkers.stopped(), this.volumeWorkers.stopped()]);
   }
 
   // --- informer events ---------------------------------------------------------------------

@@ -12,6 +12,8 @@ export interface KeyedWorkersOptions {
   reconcile: (key: string) => Promise<void | { requeueAfterMs?: number }>;
   /** Every key to reconcile after a restart (e.g. the keys of the owner informer's cache). */
   allKeys: () => Iterable<string>;
+  /** Called on a restart before the keys are re-added (drop per-leadership caches). */
+  onRestart?: () => void;
   onError?: (key: string, err: unknown) => void;
   rateLimits?: RateLimiterOptions;
 }
@@ -34,6 +36,7 @@ export class KeyedWorkers {
     if (this.halted) {
       this.halted = false;
       this.current = new WorkQueue(this.o.clock, this.o.rateLimits);
+      this.o.onRestart?.();
       for (const key of this.o.allKeys()) this.current.add(key);
     }
     this.workers = runWorkers(this.current, this.o.workers, this.o.reconcile, this.o.onError);

@@ -9,7 +9,8 @@ import { ApiError } from '../../api/errors.js';
 import type { KObject } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { runWorkers, WorkQueue } from '../../client/work-queue.js';
+import type { WorkQueue } from '../../client/work-queue.js';
+import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 
@@ -48,16 +49,25 @@ export function ttlRemainingMs(job: KObject, now: Date): number {
 
 export class TtlAfterFinishedController implements Controller {
   readonly name = 'ttl-after-finished';
-  queue: WorkQueue;
+  private readonly keyed: KeyedWorkers;
+  /** The live work queue (a fresh one after each restart). */
+  get queue(): WorkQueue {
+    return this.keyed.queue;
+  }
   private readonly jobs: Informer;
   private readonly jobClient: ResourceClient;
   private readonly clock: Clock;
-  private workers?: Promise<void>;
-  private halted = false;
 
   constructor(ctx: ControllerContext) {
     this.clock = ctx.clock;
-    this.queue = new WorkQueue(ctx.clock);
+    this.keyed = new KeyedWorkers({
+      clock: ctx.clock,
+      workers: WORKERS,
+      reconcile: (key) => this.sync(key),
+      // After a leadership loss: the finished Jobs still waiting for their TTL.
+      allKeys: () => this.jobs.store.list().filter((j) => !j.metadata.deletionTimestamp && needsCleanup(j)).map(objectKeyOf),
+      onError: (key, err) => console.error(`ttl-after-finished-controller: cleaning up Job ${key}: ${(err as Error)?.message ?? err}`),
+    });
     this.jobs = ctx.informers.for(R.jobs);
     this.jobClient = new ResourceClient(ctx.client, R.jobs);
   }
@@ -70,24 +80,15 @@ export class TtlAfterFinishedController implements Controller {
   }
 
   start(): void {
-    if (this.halted) {
-      // Restarted after a leadership loss: a fresh queue, refilled from the cache.
-      this.halted = false;
-      this.queue = new WorkQueue(this.clock);
-      for (const j of this.jobs.store.list()) if (!j.metadata.deletionTimestamp && needsCleanup(j)) this.queue.add(objectKeyOf(j));
-    }
-    this.workers = runWorkers(this.queue, WORKERS, (key) => this.sync(key), (key, err) => {
-      console.error(`ttl-after-finished-controller: cleaning up Job ${key}: ${(err as Error)?.message ?? err}`);
-    });
+    this.keyed.start();
   }
 
   stop(): void {
-    this.halted = true;
-    this.queue.shutDown();
+    this.keyed.stop();
   }
 
   async stopped(): Promise<void> {
-    await this.workers;
+    await this.keyed.stopped();
   }
 
   /** processJob: returns a requeue time while the TTL has not expired. */
