@@ -24,9 +24,10 @@ interface Server {
   url: string;
 }
 
-async function startServer(dir: string): Promise<{ server: Server; readyMs: number }> {
+async function startServer(dir: string, extraArgs: string[] = []): Promise<{ server: Server; readyMs: number }> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [BIN, 'up', '--data-dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // As bin/k8ts.js's shebang runs it.
+  const proc = spawn(process.execPath, ['--max-semi-space-size=64', BIN, 'up', '--data-dir', dir, '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
     proc.stdout!.on('data', (d) => {
@@ -110,10 +111,18 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   console.log(`k8ts up -> /readyz 200: median ${pct(times, 50).toFixed(0)} ms (min ${times[0].toFixed(0)}, max ${times[9].toFixed(0)}) over 10 fresh data dirs`);
 
-  const { server } = await startServer(mkdtempSync(join(tmpdir(), 'k8ts-bench-')));
+  // Idle RSS of `k8ts up` as a user starts it (control plane, controllers, one sim node).
+  const idle = (await startServer(mkdtempSync(join(tmpdir(), 'k8ts-bench-')))).server;
+  await new Promise((r) => setTimeout(r, 3000));
+  const rss3 = rssMb(idle.proc.pid!);
+  await new Promise((r) => setTimeout(r, 27_000));
+  console.log(`idle RSS of k8ts up (one sim node): ${rss3.toFixed(1)} MB 3 s after start, ${rssMb(idle.proc.pid!).toFixed(1)} MB after 30 s`);
+  await stopServer(idle);
+
+  // The API server alone from here on (--nodes 0): no node agent runs the pods created below.
+  const { server } = await startServer(mkdtempSync(join(tmpdir(), 'k8ts-bench-')), ['--nodes', '0']);
   try {
     await new Promise((r) => setTimeout(r, 3000));
-    console.log(`idle RSS after start: ${rssMb(server.proc.pid!).toFixed(1)} MB`);
     const kc = readKubeconfig(join(server.dir, 'kubeconfig'));
     const client = new RestClient({ server: kc.server, token: kc.token, caCert: kc.caCert });
     const pods = new ResourceClient(client, R.pods);
