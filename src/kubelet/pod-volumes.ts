@@ -2,6 +2,9 @@
 // each volume becomes a directory on the node and each volumeMount a (hostPath, containerPath)
 // pair handed to the runtime, as the kubelet's volume manager and CRI mounts do.
 // - emptyDir: <root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name> (gone with the pod);
+//   `medium: Memory` mounts a tmpfs there (size: sizeLimit, else the pod's memory limit when every
+//   container has one, else tmpfs' default), as the kubelet does; a node agent that is not root
+//   cannot mount and keeps a plain directory;
 // - hostPath: the path, created or checked according to its type;
 // - persistentVolumeClaim: the bound PV's hostPath (or local) path, e.g. the local-path
 //   provisioner's <dataDir>/volumes/... directory; an unbound claim waits (the container retries);
@@ -10,7 +13,10 @@
 // Service account tokens are not mounted (k8ts issues none) and other volume types are refused.
 
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parseQuantity } from '../api/quantity.js';
 import { dirname, join, normalize } from 'node:path';
 import type { JsonObject, KObject } from '../api/types.js';
 import { ContainerConfigError, podFieldValue, resourceFieldValue, type EnvSources, type PodFacts } from './container-env.js';
@@ -58,6 +64,8 @@ export class PodVolumes {
 
   /** Removes the pod's own directories (emptyDir data, written files); volumes elsewhere stay. */
   async cleanup(uid: string): Promise<void> {
+    // tmpfs volumes first: removing the tree would only empty them and leave the mounts behind.
+    for (const m of await mountsUnder(this.podDir(uid))) await run('umount', ['-l', m]);
     await rm(this.podDir(uid), { recursive: true, force: true });
   }
 
@@ -72,6 +80,13 @@ export class PodVolumes {
     if (vol.emptyDir) {
       const d = this.dir(uid, 'empty-dir', name);
       mkdirSync(d, { recursive: true, mode: 0o777 });
+      const ed = vol.emptyDir as JsonObject;
+      if (ed.medium === 'Memory' && process.getuid?.() === 0 && !(await mountsUnder(d)).includes(d)) {
+        const size = memoryVolumeSize(f.pod, ed);
+        await run('mount', ['-t', 'tmpfs', '-o', `mode=0777${size ? `,size=${size}` : ''}`, 'tmpfs', d]).catch((err: Error) => {
+          throw new ContainerConfigError(`volume "${name}": mounting a tmpfs for medium Memory: ${err.message}`);
+        });
+      } else if (ed.medium && ed.medium !== 'Memory') throw new ContainerConfigError(`volume "${name}": unknown storage medium "${ed.medium}"`);
       return { path: d, readOnly: false };
     }
     if (vol.hostPath) return { path: hostPathVolume(vol.hostPath as JsonObject), readOnly: false };
@@ -235,4 +250,45 @@ function hostPathVolume(h: JsonObject): string {
       if (!s) mkdirSync(path, { recursive: true, mode: 0o755 });
   }
   return path;
+}
+
+const execFileP = promisify(execFile);
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  try {
+    await execFileP(cmd, args);
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(e.stderr?.trim() || e.message);
+  }
+}
+
+/** Mount points at or under `dir` (deepest first), from /proc/self/mountinfo. */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const unescape = (p: string) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const points = info
+    .split('\n')
+    .map((l) => unescape(l.split(' ')[4] ?? ''))
+    .filter((m) => m === dir || m.startsWith(dir + '/'));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The tmpfs size of a memory-backed emptyDir in bytes: sizeLimit, else the sum of the containers'
+ * memory limits when every container has one (the pod's limit), else undefined (tmpfs' default).
+ */
+export function memoryVolumeSize(pod: KObject, emptyDir: JsonObject): number | undefined {
+  if (typeof emptyDir.sizeLimit === 'string' || typeof emptyDir.sizeLimit === 'number') {
+    const n = parseQuantity(String(emptyDir.sizeLimit)).value();
+    if (n > 0) return n;
+  }
+  const containers = (pod.spec?.containers as JsonObject[] | undefined) ?? [];
+  let sum = 0;
+  for (const c of containers) {
+    const lim = ((c.resources as JsonObject | undefined)?.limits as JsonObject | undefined)?.memory;
+    if (lim === undefined) return undefined;
+    sum += parseQuantity(String(lim)).value();
+  }
+  return sum > 0 ? sum : undefined;
 }

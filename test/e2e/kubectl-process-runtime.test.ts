@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -242,6 +242,29 @@ describe('kubectl with the process runtime', () => {
     ok(c.kubectl(['apply', '-f', '-'], { input: withClaim() }));
     await eventually(() => ok(c.kubectl(['logs', 'stateful'])) === 'run saw: kept\n', 'a new pod on the same claim sees the file');
     ok(c.kubectl(['delete', 'pod', 'stateful']));
+  });
+
+  test('emptyDir medium Memory: a tmpfs of the sizeLimit in the container, unmounted with the pod', { skip: process.getuid?.() !== 0 && 'mounting a tmpfs needs root' }, async () => {
+    ok(c.kubectl(['apply', '-f', '-'], {
+      input: pod('ram', `trap 'exit 0' TERM; while true; do sleep 0.2; done`, {
+        volumes: [{ name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+        volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+      }),
+    }));
+    const p = await eventually(() => {
+      const q = json(c, ['get', 'pod', 'ram']);
+      return q.status.phase === 'Running' && q;
+    }, 'ram Running');
+    const mounted = ok(c.kubectl(['exec', 'ram', '--', 'sh', '-c', 'grep " /cache " /proc/mounts']));
+    assert.match(mounted, /^tmpfs \/cache tmpfs rw.*size=1024k/m);
+    const full = c.kubectl(['exec', 'ram', '--', 'sh', '-c', 'dd if=/dev/zero of=/cache/big bs=1024 count=2048']);
+    assert.notEqual(full.code, 0, 'writing 2 MiB into a 1 MiB tmpfs fails');
+    assert.match(full.stderr, /No space left on device/);
+    const hostDir = join(nodeDir, 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', 'cache');
+    const mountedOnHost = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === hostDir);
+    assert.ok(mountedOnHost(), `a tmpfs at ${hostDir}`);
+    ok(c.kubectl(['delete', 'pod', 'ram', '--grace-period=1']));
+    await eventually(() => !mountedOnHost() && !existsSync(hostDir), 'the tmpfs unmounted and its directory gone');
   });
 });
 
