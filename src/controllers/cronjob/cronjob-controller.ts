@@ -7,8 +7,8 @@ import { ApiError } from '../../api/errors.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
@@ -28,13 +28,9 @@ const byCronJob = (o: KObject) => {
   return ref && ref.kind === CRONJOB_GVK.kind ? [`${o.metadata.namespace ?? ''}/${ref.name}`] : [];
 };
 
-export class CronJobController implements Controller {
+export class CronJobController extends KeyedController implements Controller {
   readonly name = 'cronjob';
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   readonly syncer: CronJobSyncer;
   private readonly cronJobs: Informer<CronJob>;
   private readonly jobs: Informer;
@@ -42,6 +38,7 @@ export class CronJobController implements Controller {
   private readonly recorder: EventRecorder;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.clock = ctx.clock;
     // After a leadership loss: a fresh queue, refilled from the cache (each sync requeues itself).
     this.keyed = new KeyedWorkers({
@@ -82,18 +79,6 @@ export class CronJobController implements Controller {
       update: (old, cur) => this.onJobUpdate(old, cur),
       delete: (j) => this.enqueueOwner(j),
     });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   private resolve(namespace: string | undefined, ref: OwnerReference): CronJob | undefined {

@@ -19,8 +19,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { Clock } from '../../util/clock.js';
 import { ControllerHistory } from '../history/controller-history.js';
 import { CONTROLLER_REVISION_HASH_LABEL_KEY, maxRevision, type ControllerRevision } from '../history/revision.js';
@@ -74,13 +74,9 @@ interface SyncState {
   pods?: KObject[];
 }
 
-export class DaemonSetController implements Controller {
+export class DaemonSetController extends KeyedController implements Controller {
   readonly name = 'daemonset';
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   readonly expectations: UidTrackingExpectations;
   private readonly daemonSets: Informer;
   private readonly pods: Informer;
@@ -97,6 +93,7 @@ export class DaemonSetController implements Controller {
   private readonly compiled = new Map<string, { rv: string; selector?: Selector; placement: DaemonPlacement }>();
 
   constructor(ctx: ControllerContext) {
+    super();
     this.clock = ctx.clock;
     this.keyed = new KeyedWorkers({
       clock: ctx.clock,
@@ -138,19 +135,6 @@ export class DaemonSetController implements Controller {
     this.nodes.addHandler({ add: (n) => this.onNodeAdd(n), update: (o, c) => this.onNodeUpdate(o, c), delete: (n) => this.onNodeDelete(n) });
     const onRevision = (r: KObject) => this.onRevision(r);
     this.revisions.addHandler({ add: onRevision, update: (_o, c) => onRevision(c), delete: onRevision });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  /** Resolves when the workers exit after stop() (tests). */
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, recheckDeletionTimestamp } from '../shared/controller-ref.js';
@@ -35,13 +35,9 @@ const WORKERS = 5;
 
 const withKind = <T extends KObject>(o: T, apiVersion: string, kind: string): T => ({ ...o, apiVersion, kind });
 
-export class DeploymentController implements Controller {
+export class DeploymentController extends KeyedController implements Controller {
   readonly name = 'deployment';
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   private readonly deployments: Informer<Deployment>;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly pods: Informer;
@@ -57,6 +53,7 @@ export class DeploymentController implements Controller {
   private deploymentWrites: RecentWrites<Deployment>;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.clock = ctx.clock;
     this.keyed = new KeyedWorkers({
       clock: ctx.clock,
@@ -146,19 +143,6 @@ export class DeploymentController implements Controller {
       },
     });
     this.pods.addHandler({ delete: (p) => this.onPodDelete(p) });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  /** Resolves when the workers exit after stop() (tests). */
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import type { KObject, OwnerReference } from '../../api/types.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../runtime/manager.js';
 import { ControllerRefManager, getControllerOf, newControllerRef, recheckDeletionTimestamp } from '../shared/controller-ref.js';
@@ -46,13 +46,9 @@ function isNamespaceTerminating(err: unknown): boolean {
 
 const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404;
 
-export class ReplicaController implements Controller {
+export class ReplicaController extends KeyedController implements Controller {
   readonly name: string;
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   readonly expectations: UidTrackingExpectations;
   private readonly owners: Informer;
   private readonly pods: Informer;
@@ -67,6 +63,7 @@ export class ReplicaController implements Controller {
     ctx: ControllerContext,
     private readonly kind: ReplicaKind,
   ) {
+    super();
     this.name = kind.name;
     this.clock = ctx.clock;
     this.keyed = new KeyedWorkers({
@@ -104,19 +101,6 @@ export class ReplicaController implements Controller {
       update: (old, cur) => this.onPodUpdate(old, cur),
       delete: (p) => this.onPodDelete(p),
     });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  /** Resolves when the workers exit after stop() (tests). */
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

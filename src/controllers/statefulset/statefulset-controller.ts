@@ -16,8 +16,8 @@ import { selectorFromLabelSelector, type Selector } from '../../api/labels.js';
 import type { KObject, OwnerReference } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { Clock } from '../../util/clock.js';
 import { ControllerHistory } from '../history/controller-history.js';
 import type { ControllerRevision } from '../history/revision.js';
@@ -43,13 +43,9 @@ const orphansByNamespace = (o: KObject) => (getControllerOf(o) ? [] : [o.metadat
 const isCode = (err: unknown, code: number) => err instanceof ApiError && err.code === code;
 const withKind = (o: KObject): KObject => (o.kind && o.apiVersion ? o : { ...o, apiVersion: 'apps/v1', kind: 'StatefulSet' });
 
-export class StatefulSetController implements Controller {
+export class StatefulSetController extends KeyedController implements Controller {
   readonly name = 'statefulset';
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   readonly pending: PendingWrites;
   private readonly sets: Informer;
   private readonly pods: Informer;
@@ -63,6 +59,7 @@ export class StatefulSetController implements Controller {
   private readonly selectors = new Map<string, { rv: string; selector: Selector | undefined }>();
 
   constructor(ctx: ControllerContext) {
+    super();
     this.clock = ctx.clock;
     this.keyed = new KeyedWorkers({
       clock: ctx.clock,
@@ -119,19 +116,6 @@ export class StatefulSetController implements Controller {
     this.pods.addHandler({ add: (p) => this.onPodAdd(p), update: (o, c) => this.onPodUpdate(o, c), delete: (p) => this.onPodDelete(p) });
     // A claim going away may unblock a pod whose claim was stale (whenScaled: Delete).
     this.claims.addHandler({ delete: (c) => this.onClaimDelete(c) });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  /** Resolves when the workers exit after stop() (tests). */
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   // ---- informer handlers ------------------------------------------------------------------------

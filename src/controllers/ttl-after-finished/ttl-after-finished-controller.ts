@@ -9,8 +9,8 @@ import { ApiError } from '../../api/errors.js';
 import type { KObject } from '../../api/types.js';
 import { objectKeyOf, type Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import type { WorkQueue } from '../../client/work-queue.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
+import { KeyedController } from '../runtime/keyed-controller.js';
 import type { Clock } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 
@@ -47,18 +47,15 @@ export function ttlRemainingMs(job: KObject, now: Date): number {
   return finishAt + (job.spec.ttlSecondsAfterFinished as number) * 1000 - now.getTime();
 }
 
-export class TtlAfterFinishedController implements Controller {
+export class TtlAfterFinishedController extends KeyedController implements Controller {
   readonly name = 'ttl-after-finished';
-  private readonly keyed: KeyedWorkers;
-  /** The live work queue (a fresh one after each restart). */
-  get queue(): WorkQueue {
-    return this.keyed.queue;
-  }
+  protected readonly keyed: KeyedWorkers;
   private readonly jobs: Informer;
   private readonly jobClient: ResourceClient;
   private readonly clock: Clock;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.clock = ctx.clock;
     this.keyed = new KeyedWorkers({
       clock: ctx.clock,
@@ -77,18 +74,6 @@ export class TtlAfterFinishedController implements Controller {
       if (!job.metadata.deletionTimestamp && needsCleanup(job)) this.queue.add(objectKeyOf(job));
     };
     this.jobs.addHandler({ add: consider, update: (_old, cur) => consider(cur) });
-  }
-
-  start(): void {
-    this.keyed.start();
-  }
-
-  stop(): void {
-    this.keyed.stop();
-  }
-
-  async stopped(): Promise<void> {
-    await this.keyed.stopped();
   }
 
   /** processJob: returns a requeue time while the TTL has not expired. */
