@@ -112,8 +112,8 @@ export class ObjectStore {
     return this.deps.schemas(def.group, def.version, def.kind);
   }
 
-  private validationContext(namespace: string | undefined): ValidationContext {
-    return { namespace, now: this.deps.clock.now() };
+  private validationContext(namespace: string | undefined, operation: 'create' | 'update', generationChanged?: boolean): ValidationContext {
+    return { namespace, now: this.deps.clock.now(), operation, generationChanged };
   }
 
   private metaErrors(def: KindDef, obj: KObject): FieldError[] {
@@ -177,9 +177,10 @@ export class ObjectStore {
     dropEmptyMeta(m);
     def.defaults?.(obj);
     def.prepareForCreate?.(obj);
-    const errs = [...this.metaErrors(def, obj), ...(def.validate?.(obj, this.validationContext(m.namespace)) ?? [])];
+    const vctx = this.validationContext(m.namespace, 'create');
+    const errs = [...this.metaErrors(def, obj), ...(def.validate?.(obj, vctx) ?? [])];
     if (errs.length) throw this.invalid(def, obj, errs);
-    ctx.warnings.push(...(def.warnings?.(obj) ?? []));
+    ctx.warnings.push(...(def.warnings?.(obj, vctx) ?? []));
     const tracked = ctx.applied ? obj : trackUpdate({ oldObj: undefined, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });
     if (ctx.dryRun) return tracked;
     for (let attempt = 0; ; attempt++) {
@@ -264,7 +265,7 @@ export class ObjectStore {
     else if (om.generation !== undefined) m.generation = om.generation;
     else delete m.generation;
 
-    const vctx = this.validationContext(namespace);
+    const vctx = this.validationContext(namespace, 'update', bump);
     const errs =
       mode === 'status'
         ? [...validateObjectMetaUpdate(m, om, FieldPath.root('metadata')), ...(def.status?.validateUpdate?.(obj, old, vctx) ?? [])]
@@ -274,7 +275,7 @@ export class ObjectStore {
             ...(def.validateUpdate?.(obj, old, vctx) ?? []),
           ];
     if (errs.length) throw this.invalid(def, obj, errs);
-    if (mode === 'main') ctx.warnings.push(...(def.warnings?.(obj) ?? []));
+    if (mode === 'main') ctx.warnings.push(...(def.warnings?.(obj, vctx) ?? []));
 
     const now = this.deps.clock.now();
     const tracked = ctx.applied ? obj : trackUpdate({ oldObj: old, newObj: obj, manager: ctx.manager, schema: this.schemaFor(def), apiVersion: obj.apiVersion!, now, subresource: ctx.subresource });

@@ -24,6 +24,10 @@ export interface ValidationContext {
   namespace?: string;
   /** For hooks that need other objects (e.g. a Binding's pod); absent in pure unit tests. */
   now: Date;
+  /** Which write this is: upstream strategies have create-only rules and warnings (ValidatePodCreate, WarningsOnCreate). */
+  operation: 'create' | 'update';
+  /** On update: whether metadata.generation moved (WarningsOnUpdate re-checks templates only then). */
+  generationChanged?: boolean;
 }
 
 export interface ScaleDef {
@@ -82,7 +86,7 @@ export interface KindDef {
   /** Update validation (immutable fields etc.). `validate` runs too, first. */
   validateUpdate?(newObj: KObject, oldObj: KObject, ctx: ValidationContext): FieldError[];
   /** Warnings returned in `Warning: 299 - "..."` headers (e.g. duplicate port definitions). */
-  warnings?(obj: KObject): string[];
+  warnings?(obj: KObject, ctx: ValidationContext): string[];
   /** Field selector attributes beyond metadata.name and metadata.namespace, e.g. spec.nodeName. */
   fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
   /** Server-side table columns; absent means the default Name/Age table. */

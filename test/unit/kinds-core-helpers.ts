@@ -20,8 +20,9 @@ export function create(def: KindDef, obj: Partial<KObject> & Record<string, unkn
   if (def.kind === 'Pod' && def.group === '') addDefaultTolerations(o, { notReadySeconds: 300, unreachableSeconds: 300 });
   def.defaults?.(o);
   def.prepareForCreate?.(o);
-  const errs = def.validate?.(o, { namespace: o.metadata.namespace, now: NOW }) ?? [];
-  const warnings = def.warnings?.(o) ?? [];
+  const ctx = { namespace: o.metadata.namespace, now: NOW, operation: 'create' as const };
+  const errs = def.validate?.(o, ctx) ?? [];
+  const warnings = def.warnings?.(o, ctx) ?? [];
   return { obj: o, errors: errs.map(String), warnings };
 }
 
@@ -30,7 +31,7 @@ export function update(def: KindDef, old: KObject, next: KObject): { obj: KObjec
   if (def.status && old.status !== undefined) o.status = JSON.parse(JSON.stringify(old.status));
   def.defaults?.(o);
   def.prepareForUpdate?.(o, old);
-  const ctx = { namespace: o.metadata.namespace, now: NOW };
+  const ctx = { namespace: o.metadata.namespace, now: NOW, operation: 'update' as const };
   const errs = [...(def.validate?.(o, ctx) ?? []), ...(def.validateUpdate?.(o, old, ctx) ?? [])];
   return { obj: o, errors: errs.map(String) };
 }

@@ -53,7 +53,7 @@ test('ReplicationController scale and table', () => {
   assert.equal(obj.spec.replicas, 5);
   obj.status = { replicas: 5, readyReplicas: 2 };
   assert.deepEqual(replicationControllerKind.table!.row(obj, NOW), ['rc', 5, 5, 2, '60m', 'web', 'nginx:1.25', 'app=web,tier=fe']);
-  const bad = replicationControllerKind.status!.validateUpdate!({ ...obj, status: { replicas: 1, readyReplicas: 2 } }, obj, { now: NOW }).map(String);
+  const bad = replicationControllerKind.status!.validateUpdate!({ ...obj, status: { replicas: 1, readyReplicas: 2 } }, obj, { now: NOW, operation: 'update' }).map(String);
   assert.deepEqual(bad, ['status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas']);
 });
 
@@ -116,7 +116,7 @@ test('Namespace: finalizer, phase, name label, table', () => {
   const next = JSON.parse(JSON.stringify(obj));
   next.spec.finalizers = [];
   assert.deepEqual(update(namespaceKind, obj, next).obj.spec.finalizers, ['kubernetes']);
-  const st = namespaceKind.status!.validateUpdate!({ ...obj, status: { phase: 'Terminating' } }, obj, { now: NOW }).map(String);
+  const st = namespaceKind.status!.validateUpdate!({ ...obj, status: { phase: 'Terminating' } }, obj, { now: NOW, operation: 'update' }).map(String);
   assert.deepEqual(st, ['status.Phase: Invalid value: "Terminating": may only be \'Active\' if `deletionTimestamp` is empty']);
 });
 

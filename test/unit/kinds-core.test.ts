@@ -202,7 +202,7 @@ test('pod status subresource keeps qosClass immutable', () => {
   const next = JSON.parse(JSON.stringify(old));
   next.status = { phase: 'Running', qosClass: 'Guaranteed' };
   podKind.status!.prepareForUpdate!(next, old);
-  const errs = podKind.status!.validateUpdate!(next, old, { now: new Date() }).map(String);
+  const errs = podKind.status!.validateUpdate!(next, old, { now: new Date(), operation: 'update' }).map(String);
   assert.deepEqual(errs, ['status.qosClass: Invalid value: "Guaranteed": field is immutable']);
   const empty = JSON.parse(JSON.stringify(old));
   empty.status = { phase: 'Running' };

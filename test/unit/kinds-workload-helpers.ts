@@ -29,8 +29,9 @@ export function create(def: KindDef, input: Record<string, unknown>): WriteResul
   if (def.generation) o.metadata.generation = 1;
   def.defaults?.(o);
   def.prepareForCreate?.(o);
-  const errs = def.validate?.(o, { namespace: o.metadata.namespace, now: NOW }) ?? [];
-  const warnings = errs.length ? [] : (def.warnings?.(o) ?? []);
+  const ctx = { namespace: o.metadata.namespace, now: NOW, operation: 'create' as const };
+  const errs = def.validate?.(o, ctx) ?? [];
+  const warnings = errs.length ? [] : (def.warnings?.(o, ctx) ?? []);
   return { obj: JSON.parse(JSON.stringify(o)) as KObject, errors: errs.map(String), warnings };
 }
 
@@ -58,10 +59,11 @@ export function update(def: KindDef, old: KObject, mutate: (o: KObject) => void)
   }
   def.defaults?.(o);
   def.prepareForUpdate?.(o, old);
-  if (def.generation) o.metadata.generation = (old.metadata.generation ?? 1) + (specChanged(o, old) ? 1 : 0);
-  const ctx = { namespace: o.metadata.namespace, now: NOW };
+  const generationChanged = !!def.generation && specChanged(o, old);
+  if (def.generation) o.metadata.generation = (old.metadata.generation ?? 1) + (generationChanged ? 1 : 0);
+  const ctx = { namespace: o.metadata.namespace, now: NOW, operation: 'update' as const, generationChanged };
   const errs = [...(def.validate?.(o, ctx) ?? []), ...(def.validateUpdate?.(o, old, ctx) ?? [])];
-  const warnings = errs.length ? [] : (def.warnings?.(o) ?? []);
+  const warnings = errs.length ? [] : (def.warnings?.(o, ctx) ?? []);
   return { obj: JSON.parse(JSON.stringify(o)) as KObject, errors: errs.map(String), warnings };
 }
 
@@ -71,7 +73,7 @@ export function updateStatus(def: KindDef, old: KObject, status: unknown): Write
   o.status = cloneJson(status);
   def.defaults?.(o);
   def.status?.prepareForUpdate?.(o, old);
-  const errs = def.status?.validateUpdate?.(o, old, { namespace: o.metadata.namespace, now: NOW }) ?? [];
+  const errs = def.status?.validateUpdate?.(o, old, { namespace: o.metadata.namespace, now: NOW, operation: 'update' }) ?? [];
   return { obj: o, errors: errs.map(String), warnings: [] };
 }
 

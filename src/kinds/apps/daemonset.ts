@@ -17,7 +17,6 @@ import { goPointer, goStruct } from '../shared/go-values.js';
 import { semanticEqual } from '../shared/semantic-equal.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, age, containerCells, count, selectorCell, selectorColumn } from '../shared/table-cells.js';
 import { workloadWarnings } from '../shared/workload-hooks.js';
-import { markCreate, markUpdate } from '../shared/write-phase.js';
 import { alwaysRunningTemplateRules, asSelector, emptySelectorError, ensureTemplate, isEmptySelector, selectorImmutable, selectorMismatch } from '../shared/workload-template.js';
 
 const SPEC = FieldPath.root('spec');
@@ -143,17 +142,15 @@ export const daemonSetKind: KindDef = {
   prepareForCreate(o) {
     o.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
     setTemplateGeneration(o, Math.max(1, templateGeneration(o)));
-    markCreate(o);
   },
   prepareForUpdate(n, old) {
-    markUpdate(n, old);
     // Users cannot set the template generation; it moves only with the template.
     const prev = templateGeneration(old);
     setTemplateGeneration(n, semanticEqual(obj(n.spec).template, obj(old.spec).template) ? prev : prev + 1);
   },
   validate: (o) => validateDaemonSetSpec(o.spec),
   validateUpdate: (n, old) => selectorImmutable(n.spec, old.spec, SPEC.child('selector')),
-  warnings: (o) => workloadWarnings(o, false, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
+  warnings: (o, ctx) => workloadWarnings(o, ctx, false, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
   status: {
     validateUpdate: (n, old) => validateDaemonSetStatusUpdate(n.status, old.status),
   },

@@ -14,7 +14,6 @@ import { isDecremented, nonNegative, optionalNonNegative } from '../shared/field
 import { goLabelSelectorValue, goPointer, goStruct } from '../shared/go-values.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, age, containerCells, count, selectorColumn } from '../shared/table-cells.js';
 import { replicasScale, workloadWarnings } from '../shared/workload-hooks.js';
-import { markCreate, markUpdate } from '../shared/write-phase.js';
 import { asSelector, ensureTemplate, selectorImmutable, validateRequiredSelector, validateTemplateForReplicaSet } from '../shared/workload-template.js';
 
 const SPEC = FieldPath.root('spec');
@@ -135,14 +134,10 @@ export const deploymentKind: KindDef = {
   defaults,
   prepareForCreate(o) {
     o.status = {};
-    markCreate(o);
   },
-  // Upstream also bumps metadata.generation when only annotations change (they are copied to the
-  // ReplicaSets); the generic layer computes generation from the spec alone.
-  prepareForUpdate: markUpdate,
   validate: (o) => validateDeploymentSpec(o.spec),
   validateUpdate: (n, old) => selectorImmutable(n.spec, old.spec, SPEC.child('selector')),
-  warnings: (o) => workloadWarnings(o, true, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
+  warnings: (o, ctx) => workloadWarnings(o, ctx, true, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
   status: {
     // Upstream lets Deployment status writes change annotations (the revision annotation).
     resetMetadata: ['labels'],

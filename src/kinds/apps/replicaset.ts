@@ -12,7 +12,6 @@ import { nonNegative } from '../shared/field-checks.js';
 import { goLabelSelectorValue } from '../shared/go-values.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, SELECTOR_DESC, age, containerCells, count, selectorColumn, selectorCell } from '../shared/table-cells.js';
 import { replicasScale, workloadWarnings } from '../shared/workload-hooks.js';
-import { markCreate, markUpdate } from '../shared/write-phase.js';
 import { asSelector, ensureTemplate, selectorImmutable, validateRequiredSelector, validateTemplateForReplicaSet } from '../shared/workload-template.js';
 
 const SPEC = FieldPath.root('spec');
@@ -71,12 +70,10 @@ export const replicaSetKind: KindDef = {
   prepareForCreate(o) {
     // Create cannot set status; v1 always serializes status.replicas.
     o.status = { replicas: 0 };
-    markCreate(o);
   },
-  prepareForUpdate: markUpdate,
   validate: (o) => validateReplicaSetSpec(o.spec),
   validateUpdate: (n, old) => selectorImmutable(n.spec, old.spec, SPEC.child('selector')),
-  warnings: (o) => workloadWarnings(o, true, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
+  warnings: (o, ctx) => workloadWarnings(o, ctx, true, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
   status: {
     validateUpdate: (n) => validateReplicaSetStatus(n.status),
   },

@@ -20,7 +20,6 @@ import { goLabelSelectorValue, goPointer, goStruct } from '../shared/go-values.j
 import { semanticEqual } from '../shared/semantic-equal.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, age, containerCells, count } from '../shared/table-cells.js';
 import { replicasScale, workloadWarnings } from '../shared/workload-hooks.js';
-import { markCreate, markUpdate } from '../shared/write-phase.js';
 import { alwaysRunningTemplateRules, asSelector, ensureTemplate, selectorMismatch, validateRequiredSelector } from '../shared/workload-template.js';
 
 const SPEC = FieldPath.root('spec');
@@ -207,15 +206,13 @@ export const statefulSetKind: KindDef = {
   prepareForCreate(o) {
     o.status = { replicas: 0, availableReplicas: 0 };
     dropMaxUnavailable(o);
-    markCreate(o);
   },
   prepareForUpdate(n, old) {
     dropMaxUnavailable(n, old);
-    markUpdate(n, old);
   },
   validate: (o) => validateStatefulSetSpec(o.spec),
   validateUpdate: (n, old) => validateStatefulSetUpdate(n.spec, old.spec),
-  warnings: (o) => workloadWarnings(o, false, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
+  warnings: (o, ctx) => workloadWarnings(o, ctx, false, () => podTemplateWarnings(obj(obj(o.spec).template), SPEC.child('template'))),
   status: {
     validateUpdate: (n, old) => validateStatefulSetStatusUpdate(n.status, old.status),
   },

@@ -12,7 +12,6 @@ import { optionalNonNegative } from '../shared/field-checks.js';
 import { goLabelSelectorValue } from '../shared/go-values.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, age, containerCells, selectorCell, selectorColumn, since } from '../shared/table-cells.js';
 import { workloadWarnings } from '../shared/workload-hooks.js';
-import { isCreate, markCreate, markUpdate } from '../shared/write-phase.js';
 import { defaultJobSpecFields, jobSpecWarnings } from './job.js';
 import { validateJobSpecFields } from './job-spec-validation.js';
 
@@ -113,16 +112,14 @@ export const cronJobKind: KindDef = {
   defaults,
   prepareForCreate(o) {
     o.status = {};
-    markCreate(o);
   },
-  prepareForUpdate: markUpdate,
   // Create and update differ (legacy TZ= schedules, timeZone checked only when changed, the name
   // limit only on create), so an update is validated entirely in validateUpdate.
-  validate: (o) => (isCreate(o) ? validateCronJobCreate(o) : []),
+  validate: (o, ctx) => (ctx.operation === 'create' ? validateCronJobCreate(o) : []),
   validateUpdate: (n, old) => validateCronJobSpec(n.spec, old.spec),
-  warnings: (o) => {
-    const w = workloadWarnings(o, true, () => jobSpecWarnings(obj(obj(o.spec).jobTemplate).spec, SPEC.child('jobTemplate', 'spec')));
-    if (!isCreate(o) && str(obj(o.spec).schedule).includes('TZ')) {
+  warnings: (o, ctx) => {
+    const w = workloadWarnings(o, ctx, true, () => jobSpecWarnings(obj(obj(o.spec).jobTemplate).spec, SPEC.child('jobTemplate', 'spec')));
+    if (ctx.operation === 'update' && str(obj(o.spec).schedule).includes('TZ')) {
       // Upstream's WarningsOnUpdate text names "spec.spec.schedule" (sic).
       w.push('cannot use TZ or CRON_TZ in spec.spec.schedule, use timeZone instead, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details');
     }

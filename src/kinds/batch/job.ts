@@ -16,7 +16,6 @@ import { immutable } from '../shared/field-checks.js';
 import { goLabelSelectorValue, goStringMapValue } from '../shared/go-values.js';
 import { AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, age, containerCells, count, selectorCell, selectorColumn } from '../shared/table-cells.js';
 import { workloadWarnings } from '../shared/workload-hooks.js';
-import { markCreate, markUpdate } from '../shared/write-phase.js';
 import { asSelector, ensureTemplate, selectorMismatch } from '../shared/workload-template.js';
 import { validateJobSpecFields } from './job-spec-validation.js';
 import { isConditionTrue, validateJobStatusUpdate } from './job-status-validation.js';
@@ -250,15 +249,13 @@ export const jobKind: KindDef = {
     }
     unaliasLabels(o);
     o.status = {};
-    markCreate(o);
   },
   prepareForUpdate(n, old) {
     unaliasLabels(n);
-    markUpdate(n, old);
   },
   validate: (o) => validateJob(o),
   validateUpdate: (n, old) => validateJobUpdate(n, old),
-  warnings: (o) => workloadWarnings(o, true, () => jobSpecWarnings(o.spec, SPEC)),
+  warnings: (o, ctx) => workloadWarnings(o, ctx, true, () => jobSpecWarnings(o.spec, SPEC)),
   status: {
     prepareForUpdate: (n) => unaliasLabels(n),
     validateUpdate: (n, old) => validateJobStatusUpdate(n, old),

@@ -6,8 +6,7 @@
 import { FieldError, FieldPath, fieldErr } from '../../api/errors.js';
 import type { JsonObject, KObject } from '../../api/types.js';
 import { isDNS1123Label } from '../../api/validation/names.js';
-import type { KindDef } from '../types.js';
-import { isCreating, markCreating } from './create-marker.js';
+import type { KindDef, ValidationContext } from '../types.js';
 import { isObject, obj, objs, str } from './json-shape.js';
 import { defaultPodOnly, defaultPodSpec } from './pod-defaults.js';
 import { computePodQOS } from './pod-qos.js';
@@ -40,7 +39,7 @@ export function admitPod(spec: JsonObject, annotations: JsonObject): void {
   }
 }
 
-export function validatePod(pod: KObject): FieldError[] {
+export function validatePod(pod: KObject, ctx: ValidationContext): FieldError[] {
   const errs: FieldError[] = [];
   const spec = obj(pod.spec);
   const specPath = FieldPath.root('spec');
@@ -57,7 +56,7 @@ export function validatePod(pod: KObject): FieldError[] {
       });
     });
   }
-  if (isCreating(pod)) {
+  if (ctx.operation === 'create') {
     if (objs(spec.ephemeralContainers).length > 0) errs.push(fieldErr.forbidden(String(specPath.child('ephemeralContainers')), 'cannot be set on create'));
     if (str(spec.nodeName) && objs(spec.schedulingGates).length > 0) {
       errs.push(fieldErr.forbidden(String(specPath.child('nodeName')), 'cannot be set until all schedulingGates have been cleared'));
@@ -103,7 +102,6 @@ export const podKind: KindDef = {
     defaultPodOnly(pod.spec);
   },
   prepareForCreate(pod) {
-    markCreating(pod);
     if (!isObject(pod.spec)) pod.spec = {};
     admitPod(pod.spec, obj(pod.metadata.annotations));
     const status: JsonObject = { phase: 'Pending', qosClass: computePodQOS(pod.spec) };
@@ -114,11 +112,11 @@ export const podKind: KindDef = {
     }
     pod.status = status;
   },
-  validate: (pod) => validatePod(pod),
+  validate: (pod, ctx) => validatePod(pod, ctx),
   validateUpdate: (pod, old) => validatePodUpdate(pod, old),
-  warnings(pod) {
+  warnings(pod, ctx) {
     // Upstream warns on create only (WarningsOnUpdate returns nil for pods).
-    if (!isCreating(pod)) return [];
+    if (ctx.operation !== 'create') return [];
     const w: string[] = [];
     const msgs = isDNS1123Label(pod.metadata.name ?? '');
     if (msgs.length) w.push(`metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`);

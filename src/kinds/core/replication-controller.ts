@@ -6,7 +6,6 @@ import { FieldError, FieldPath, RenderedValue, fieldErr } from '../../api/errors
 import type { JsonObject, KObject } from '../../api/types.js';
 import { isDNS1123Label } from '../../api/validation/names.js';
 import type { KindDef } from '../types.js';
-import { isCreating, markCreating } from './create-marker.js';
 import { formatLabels, hasKeys, isObject, num, obj } from './json-shape.js';
 import { defaultPodTemplateSpec, validatePodTemplateSpec } from './pod-spec.js';
 import { podTemplateWarnings } from './pod-warnings.js';
@@ -97,13 +96,12 @@ export const replicationControllerKind: KindDef = {
     if (isObject(spec.template)) defaultPodTemplateSpec(spec.template);
   },
   prepareForCreate(rc) {
-    markCreating(rc);
     rc.status = { replicas: 0 };
   },
   validate: (rc) => validateReplicationController(rc),
-  warnings(rc) {
+  warnings(rc, ctx) {
     const w: string[] = [];
-    const msgs = isCreating(rc) ? isDNS1123Label(rc.metadata.name ?? '') : [];
+    const msgs = ctx.operation === 'create' ? isDNS1123Label(rc.metadata.name ?? '') : [];
     if (msgs.length) w.push(`metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`);
     w.push(...podTemplateWarnings(obj(obj(rc.spec).template), FieldPath.root('spec').child('template')));
     return w;

@@ -3,10 +3,9 @@
 
 import type { KObject } from '../../api/types.js';
 import { isDNS1123Label } from '../../api/validation/names.js';
-import type { ScaleDef } from '../types.js';
+import type { ScaleDef, ValidationContext } from '../types.js';
 import { obj } from '../core/json-shape.js';
 import { asSelector } from './workload-template.js';
-import { isCreate, specIsNew } from './write-phase.js';
 
 /** /scale for kinds with spec.replicas, status.replicas and a LabelSelector at spec.selector. */
 export const replicasScale: ScaleDef = {
@@ -33,8 +32,8 @@ export function podNameWarning(o: KObject): string[] {
  * WarningsOnCreate / WarningsOnUpdate of the workload kinds: the name warning on create only
  * (`withName`), the template's warnings on create and on updates that changed the spec.
  */
-export function workloadWarnings(o: KObject, withName: boolean, templateWarnings: () => string[]): string[] {
-  const w = withName && isCreate(o) ? podNameWarning(o) : [];
-  if (specIsNew(o)) w.push(...templateWarnings());
+export function workloadWarnings(o: KObject, ctx: ValidationContext, withName: boolean, templateWarnings: () => string[]): string[] {
+  const w = withName && ctx.operation === 'create' ? podNameWarning(o) : [];
+  if (ctx.operation === 'create' || ctx.generationChanged) w.push(...templateWarnings());
   return w;
 }
