@@ -97,6 +97,7 @@ export class Kubelet {
   private readonly probes: ProbeManager;
   private readonly workers: PodWorkers;
   private readonly nodeIP: string;
+  private readonly rootDir: string;
   private agent?: NodeAgent;
   private informer?: Informer;
   private running?: Promise<void>;
@@ -133,6 +134,7 @@ export class Kubelet {
       (uid) => this.queue.add(uid),
     );
     const rootDir = opts.rootDir ?? join(tmpdir(), `k8ts-kubelet-${opts.nodeName}`);
+    this.rootDir = rootDir;
     this.workers = new PodWorkers({
       clock: this.clock,
       nodeIP: this.nodeIP,
@@ -178,6 +180,8 @@ export class Kubelet {
       podCIDR: o.podCIDR,
       nodeIP: this.nodeIP,
       capacity: o.capacity,
+      // Simulated workloads get the configured (fake) capacity; real ones the machine's.
+      machine: o.runtime.capabilities.simulatedProbes ? undefined : { dataDir: this.rootDir },
       containerRuntimeVersion: `${o.runtime.type}://${o.runtime.version}`,
     });
     this.agent = new NodeAgent({
