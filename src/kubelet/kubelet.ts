@@ -145,6 +145,7 @@ export class Kubelet {
       backoff: new CrashBackoff(),
       getPod: (uid) => this.podsByUid.get(uid),
       runtimeFor: (pod) => this.runtimeFor(pod),
+      defaultRuntime: opts.runtime,
       wake: (uid) => this.queue.add(uid),
       log: this.log,
       setup: new ContainerSetup(opts.client, rootDir),

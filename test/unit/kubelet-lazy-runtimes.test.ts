@@ -143,3 +143,17 @@ test('a RuntimeClass whose handler no runtime serves is reported the same way', 
   const ev = await eventually('FailedCreatePodSandBox', async () => (await podEvents('kata-pod')).find((e) => e.reason === 'FailedCreatePodSandBox'));
   assert.match(ev.message as string, /failed to get sandbox runtime: the runtime for "kata" cannot start on this node: unknown runtime "kata"/);
 });
+
+test('a pod whose runtime cannot start can still be deleted gracefully', async () => {
+  await create('kata-gone', { runtimeClassName: 'kata', containers: sleeper });
+  await eventually('FailedCreatePodSandBox', async () => (await podEvents('kata-gone')).find((e) => e.reason === 'FailedCreatePodSandBox'));
+  await pods.delete('default', 'kata-gone', { gracePeriodSeconds: 30 });
+  await eventually('the pod to be gone', async () => {
+    try {
+      await pods.get('default', 'kata-gone');
+      return false;
+    } catch {
+      return true;
+    }
+  });
+});
