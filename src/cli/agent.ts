@@ -4,14 +4,17 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RestClient } from '../client/rest-client.js';
-import { createRuntime, Kubelet } from '../kubelet/index.js';
+import { Kubelet, nodeRuntimes } from '../kubelet/index.js';
+import { resolveRuncPath } from '../kubelet/runtime/runc/preflight.js';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
 import { readKubeconfig } from './kubeconfig.js';
 
 export const AGENT_FLAGS: FlagSpec = {
   kubeconfig: { type: 'string', help: 'kubeconfig with the API server, its CA and a token (required)' },
   name: { type: 'string', help: 'the node name (required)' },
-  runtime: { type: 'string', default: 'sim', help: 'container runtime: sim, process or runc' },
+  runtime: { type: 'string', default: 'sim', help: 'default container runtime: sim, process or runc (pods pick another with spec.runtimeClassName)' },
+  'insecure-registry': { type: 'string', repeatable: true, help: 'registry HOST:PORT that may be pulled from over plain HTTP (repeatable; loopback registries always may)' },
+  'runc-path': { type: 'string', help: 'the runc binary, or a compatible one such as crun (default /usr/sbin/runc)' },
   'data-dir': { type: 'string', help: 'directory for the agent state (logs, volumes)' },
   'pod-cidr': { type: 'string', help: 'pod IP range of this node, e.g. 10.244.9.0/24 (default: the Node spec.podCIDR)' },
   'node-ip': { type: 'string', help: 'the node IP to report' },
@@ -31,12 +34,24 @@ export async function agent(argv: string[]): Promise<number> {
   const kc = readKubeconfig(String(flags.kubeconfig));
   const dataDir = flags['data-dir'] ? resolve(String(flags['data-dir'])) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const runtime = createRuntime(String(flags.runtime), { dataDir, sigtermExitMs: 500 });
+  const name = String(flags.name);
+  const runtimes = nodeRuntimes(
+    String(flags.runtime),
+    {
+      dataDir,
+      sigtermExitMs: 500,
+      insecureRegistries: (flags['insecure-registry'] as string[] | undefined) ?? [],
+      runcPath: flags['runc-path'] ? resolveRuncPath(String(flags['runc-path'])) : undefined,
+    },
+    (m) => console.error(`kubelet ${name}: ${m}`),
+  );
   const client = new RestClient({ server: kc.server, token: kc.token, caCert: kc.caCert, userAgent: 'kubelet/v1.32.4-k8ts' });
   const kubelet = new Kubelet({
     client,
-    nodeName: String(flags.name),
-    runtime,
+    nodeName: name,
+    runtime: runtimes.runtime,
+    runtimes: runtimes.runtimes,
+    createRuntime: runtimes.createRuntime,
     podCIDR: flags['pod-cidr'] ? String(flags['pod-cidr']) : undefined,
     nodeIP: flags['node-ip'] ? String(flags['node-ip']) : undefined,
     rootDir: dataDir,

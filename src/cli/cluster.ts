@@ -10,7 +10,7 @@ import { RestClient } from '../client/rest-client.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
 import { ControllerManager } from '../controllers/runtime/manager.js';
 import { controllerFactories } from '../controllers/registry.js';
-import { createRuntime, Kubelet } from '../kubelet/index.js';
+import { Kubelet, nodeRuntimes } from '../kubelet/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../storage/store.js';
 
@@ -24,6 +24,10 @@ export interface ClusterOptions {
   nodes: number;
   runtime: string;
   dataDir: string;
+  /** Registries (host:port) the image store may reach over plain HTTP (`--insecure-registry`). */
+  insecureRegistries?: string[];
+  /** The runc binary, or a compatible one such as crun (`--runc-path`). */
+  runcPath?: string;
   nodeMonitorGracePeriodMs: number;
   defaultUnreachableTolerationSeconds: number;
   defaultNotReadyTolerationSeconds: number;
@@ -46,10 +50,14 @@ export function nodeName(i: number): string {
 }
 
 export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
-  // Fail before anything starts when the runtime cannot run here.
+  // Fail before anything starts when the default runtime cannot run here. Other runtimes (for
+  // spec.runtimeClassName) start with the first pod that asks for them, or now when they have
+  // containers from before to adopt.
   // Each node agent keeps its own state (containers, logs, volumes) under nodes/<name>.
   const nodeDir = (i: number) => join(o.dataDir, 'nodes', nodeName(i));
-  const runtimes = Array.from({ length: o.nodes }, (_, i) => createRuntime(o.runtime, { dataDir: nodeDir(i + 1), sigtermExitMs: 500 }));
+  const runtimes = Array.from({ length: o.nodes }, (_, i) =>
+    nodeRuntimes(o.runtime, { dataDir: nodeDir(i + 1), sigtermExitMs: 500, insecureRegistries: o.insecureRegistries, runcPath: o.runcPath }, (m) => console.error(`kubelet ${nodeName(i + 1)}: ${m}`)),
+  );
   const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token] });
   cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
   const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -73,7 +81,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       const kubelet = new Kubelet({
         client: client('kubelet'),
         nodeName: nodeName(i),
-        runtime: runtimes[i - 1],
+        runtime: runtimes[i - 1].runtime,
+        runtimes: runtimes[i - 1].runtimes,
+        createRuntime: runtimes[i - 1].createRuntime,
         controlPlane: i === 1,
         podCIDR: nodePodCIDR(i),
         rootDir: nodeDir(i),

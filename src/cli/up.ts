@@ -8,6 +8,7 @@ import { MemoryStore } from '../storage/memory/memory-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { resolveRuncPath } from '../kubelet/runtime/runc/preflight.js';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki, ensureToken } from './pki.js';
@@ -18,7 +19,9 @@ export const UP_FLAGS: FlagSpec = {
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite or memory' },
   nodes: { type: 'number', default: 1, help: 'node agents to run in this process (0: control plane only)' },
-  runtime: { type: 'string', default: 'sim', help: 'container runtime of the nodes: sim, process or runc' },
+  runtime: { type: 'string', default: 'sim', help: 'default container runtime of the nodes: sim, process or runc (pods pick another with spec.runtimeClassName)' },
+  'insecure-registry': { type: 'string', repeatable: true, help: 'registry HOST:PORT that may be pulled from over plain HTTP (repeatable; loopback registries always may)' },
+  'runc-path': { type: 'string', help: 'the runc binary, or a compatible one such as crun (default /usr/sbin/runc)' },
   'node-monitor-grace-period': { type: 'string', default: '40s', help: 'how long a node may go without renewing its Lease (every 10 s) before it is NotReady (Go duration)' },
   'default-unreachable-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod' },
   'default-not-ready-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod' },
@@ -68,6 +71,8 @@ export async function up(argv: string[]): Promise<number> {
       nodes,
       runtime: String(flags.runtime),
       dataDir,
+      insecureRegistries: (flags['insecure-registry'] as string[] | undefined) ?? [],
+      runcPath: flags['runc-path'] ? resolveRuncPath(String(flags['runc-path'])) : undefined,
       nodeMonitorGracePeriodMs: graceMs,
       defaultUnreachableTolerationSeconds: Number(flags['default-unreachable-toleration-seconds']),
       defaultNotReadyTolerationSeconds: Number(flags['default-not-ready-toleration-seconds']),

@@ -55,6 +55,16 @@ function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/**
+ * Whether a registry (as in an image reference: host[:port]) may be reached over plain HTTP:
+ * loopback registries (localhost, 127.0.0.0/8, ::1) and those listed (`--insecure-registry`,
+ * matched as host:port exactly as written in the reference). Every other registry is HTTPS only.
+ */
+export function mayUsePlainHttp(registry: string, insecureRegistries: readonly string[] = []): boolean {
+  const host = registryHost(registry);
+  return isLoopback(host) || insecureRegistries.includes(registry) || insecureRegistries.includes(host);
+}
+
 export class RegistryClient {
   private readonly host: string;
   private readonly schemes: Map<string, 'https' | 'http'>;
@@ -70,7 +80,7 @@ export class RegistryClient {
   }
 
   private mayUseHttp(): boolean {
-    return isLoopback(this.host) || (this.opts.insecureRegistries ?? []).includes(this.registry) || (this.opts.insecureRegistries ?? []).includes(this.host);
+    return mayUsePlainHttp(this.registry, this.opts.insecureRegistries);
   }
 
   /** fetch with the learned scheme; for insecure registries, HTTPS then HTTP. */

@@ -19,7 +19,8 @@ import { containersOf } from './pod-spec-helpers.js';
 import { PodWorkers } from './pod-worker.js';
 import { ProbeManager } from './probes/probe-manager.js';
 import { runProbe } from './probes/probe-runner.js';
-import type { ContainerRuntime, ExecResult, LogEntry, LogOptions } from './runtime/runtime.js';
+import { IpAllocator } from './runtime/ip-allocator.js';
+import type { ContainerRuntime, ExecResult, LogEntry, LogOptions, RuntimeConfig } from './runtime/runtime.js';
 import { StatusWriter } from './status-writer.js';
 import { ContainerSetup } from './container-setup.js';
 import { ContainerStreams } from './container-streams.js';
@@ -36,6 +37,13 @@ export interface KubeletOptions {
   runtime: ContainerRuntime;
   /** More runtimes by RuntimeClass handler name (spec.runtimeClassName -> RuntimeClass.handler). */
   runtimes?: Record<string, ContainerRuntime>;
+  /**
+   * Creates the runtime of a handler neither `runtime` nor `runtimes` has, when the first pod
+   * asks for it. The Kubelet configures it (pod CIDR, the node's IP pool), subscribes to it,
+   * adopts what it has from before, and closes it on stop. A throw fails the pod's sandbox
+   * creation with the message (FailedCreatePodSandBox), retried at the pod's next sync.
+   */
+  createRuntime?: (handler: string) => ContainerRuntime | Promise<ContainerRuntime>;
   clock?: Clock;
   labels?: Record<string, string>;
   /** Adds the node-role.kubernetes.io/control-plane label. */
@@ -77,12 +85,19 @@ export class Kubelet {
   private readonly queue: WorkQueue;
   private readonly podsByUid = new Map<string, KObject>();
   private readonly handlers = new Map<string, string>();
+  /** Runtimes by RuntimeClass handler besides the default: given ones, then lazily created ones. */
+  private readonly runtimeByHandler = new Map<string, ContainerRuntime>();
+  private readonly created = new Set<ContainerRuntime>();
+  private readonly creating = new Map<string, Promise<ContainerRuntime>>();
+  /** What every runtime of the node is configured with (set once the pod CIDR is known). */
+  private runtimeConfig?: RuntimeConfig;
   private readonly recorder?: EventRecorder;
   private readonly events: PodEvents;
   private readonly status: StatusWriter;
   private readonly probes: ProbeManager;
   private readonly workers: PodWorkers;
   private readonly nodeIP: string;
+  private readonly rootDir: string;
   private agent?: NodeAgent;
   private informer?: Informer;
   private running?: Promise<void>;
@@ -98,6 +113,7 @@ export class Kubelet {
     this.clock = opts.clock ?? realClock;
     this.log = opts.log ?? ((m) => console.error(`kubelet ${opts.nodeName}: ${m}`));
     this.nodeIP = opts.nodeIP ?? defaultNodeIP();
+    for (const [handler, rt] of Object.entries(opts.runtimes ?? {})) this.runtimeByHandler.set(handler, rt);
     this.podsApi = new ResourceClient(opts.client, R.pods);
     this.runtimeClasses = new ResourceClient(opts.client, R.runtimeclasses);
     this.queue = new WorkQueue(this.clock, { baseDelayMs: 200, maxDelayMs: 30_000, qps: 1e9, burst: 1e9 });
@@ -118,6 +134,7 @@ export class Kubelet {
       (uid) => this.queue.add(uid),
     );
     const rootDir = opts.rootDir ?? join(tmpdir(), `k8ts-kubelet-${opts.nodeName}`);
+    this.rootDir = rootDir;
     this.workers = new PodWorkers({
       clock: this.clock,
       nodeIP: this.nodeIP,
@@ -128,6 +145,7 @@ export class Kubelet {
       backoff: new CrashBackoff(),
       getPod: (uid) => this.podsByUid.get(uid),
       runtimeFor: (pod) => this.runtimeFor(pod),
+      defaultRuntime: opts.runtime,
       wake: (uid) => this.queue.add(uid),
       log: this.log,
       setup: new ContainerSetup(opts.client, rootDir),
@@ -163,6 +181,8 @@ export class Kubelet {
       podCIDR: o.podCIDR,
       nodeIP: this.nodeIP,
       capacity: o.capacity,
+      // Simulated workloads get the configured (fake) capacity; real ones the machine's.
+      machine: o.runtime.capabilities.simulatedProbes ? undefined : { dataDir: this.rootDir },
       containerRuntimeVersion: `${o.runtime.type}://${o.runtime.version}`,
     });
     this.agent = new NodeAgent({
@@ -177,10 +197,9 @@ export class Kubelet {
     const node = await this.registerWithRetry(this.agent);
     if (this.stopped) return;
     const podCIDR = o.podCIDR ?? (node.spec?.podCIDR as string | undefined) ?? DEFAULT_POD_CIDR;
-    for (const rt of this.allRuntimes()) {
-      rt.updateRuntimeConfig({ podCIDR, nodeIP: this.nodeIP });
-      this.unsubscribe.push(rt.subscribe((ev) => this.queue.add(ev.podUid)));
-    }
+    // One IP pool for all the node's runtimes: no two sandboxes of the node share a pod IP.
+    this.runtimeConfig = { podCIDR, nodeIP: this.nodeIP, ips: new IpAllocator(podCIDR) };
+    for (const rt of this.allRuntimes()) this.wire(rt);
     await this.agent.start();
     this.status.start();
     this.informer = new Informer(this.podsApi, { fieldSelector: `spec.nodeName=${o.nodeName}`, clock: this.clock });
@@ -214,6 +233,7 @@ export class Kubelet {
         if (rec.sandboxId) await rec.runtime.removePodSandbox(rec.sandboxId).catch(() => undefined);
       }
     }
+    for (const rt of this.created) await rt.close().catch(() => undefined);
     if (this.recorder) await settle(this.recorder.flush(), 2000);
     await this.kubeletServer?.close();
   }
@@ -273,8 +293,49 @@ export class Kubelet {
   }
 
   private allRuntimes(): ContainerRuntime[] {
-    const set = new Set<ContainerRuntime>([this.opts.runtime, ...Object.values(this.opts.runtimes ?? {})]);
+    const set = new Set<ContainerRuntime>([this.opts.runtime, ...this.runtimeByHandler.values()]);
     return [...set];
+  }
+
+  /** Gives a runtime the node's config and puts its pods on the queue when it reports events. */
+  private wire(rt: ContainerRuntime): void {
+    if (this.runtimeConfig) rt.updateRuntimeConfig(this.runtimeConfig);
+    this.unsubscribe.push(rt.subscribe((ev) => this.queue.add(ev.podUid)));
+  }
+
+  /** The runtime of `handler`, created on first use (once, however many pods ask at a time). */
+  private lazyRuntime(handler: string): Promise<ContainerRuntime> {
+    const known = this.runtimeByHandler.get(handler);
+    if (known) return Promise.resolve(known);
+    const create = this.opts.createRuntime;
+    if (!create) return Promise.reject(new Error(`failed to get sandbox runtime: no runtime for "${handler}" is configured`));
+    let pending = this.creating.get(handler);
+    if (!pending) {
+      pending = (async () => {
+        let rt: ContainerRuntime;
+        try {
+          rt = await create(handler);
+        } catch (err) {
+          throw new Error(`failed to get sandbox runtime: the runtime for "${handler}" cannot start on this node: ${errText(err)}`);
+        }
+        if (this.stopped) {
+          await rt.close().catch(() => undefined);
+          throw new Error('the node agent is stopping');
+        }
+        this.created.add(rt);
+        this.wire(rt);
+        // Containers it still runs from before (its state outlived a failed start): adopt them.
+        const found = await takeInventory([rt], (uid) => this.podsByUid.has(uid), this.log);
+        for (const [uid, a] of found) if (!this.adoptions.has(uid)) this.adoptions.set(uid, a);
+        this.runtimeByHandler.set(handler, rt);
+        this.log(`started the ${rt.type} runtime (${rt.version}) for RuntimeClass handler "${handler}"`);
+        return rt;
+      })();
+      this.creating.set(handler, pending);
+      const done = () => this.creating.delete(handler);
+      pending.then(done, done);
+    }
+    return pending;
   }
 
   /** spec.runtimeClassName -> RuntimeClass.handler -> runtime; without a class, the default. */
@@ -292,9 +353,8 @@ export class Kubelet {
       }
       this.handlers.set(cls, handler);
     }
-    const rt = this.opts.runtimes?.[handler] ?? (handler === this.opts.runtime.type ? this.opts.runtime : undefined);
-    if (!rt) throw new Error(`failed to get sandbox runtime: no runtime for "${handler}" is configured`);
-    return rt;
+    if (handler === this.opts.runtime.type && !this.runtimeByHandler.has(handler)) return this.opts.runtime;
+    return this.lazyRuntime(handler);
   }
 
   private describe(uid: string): string {

@@ -6,12 +6,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
-import { parseQuantity } from '../api/quantity.js';
+import { dirname, resolve } from 'node:path';
+import { parseQuantity, Quantity } from '../api/quantity.js';
 import type { JsonObject, KObject } from '../api/types.js';
 import { rfc3339 } from '../util/clock.js';
 
 export const KUBELET_VERSION = 'v1.32.4-k8ts';
+// The kubelet's default hard eviction thresholds (evictionHard): memory.available<100Mi, nodefs.available<10%.
 const EVICTION_MEMORY_BYTES = 100 * 1024 * 1024;
+const EVICTION_NODEFS_FRACTION = 0.1;
 
 export interface NodeFacts {
   name: string;
@@ -41,7 +44,13 @@ export interface NodeFactOptions {
   controlPlane?: boolean;
   podCIDR?: string;
   nodeIP?: string;
+  /** The configured capacity (a simulating node's); pods (max pods) applies to every node. */
   capacity?: { cpu?: string; memory?: string; pods?: number; ephemeralStorage?: string };
+  /**
+   * The node runs real workloads (process, runc runtimes): cpu, memory and ephemeral-storage are
+   * the machine's whatever is configured, the storage that of the file system of `dataDir`.
+   */
+  machine?: { dataDir?: string };
   containerRuntimeVersion: string;
   kubeletPort?: number;
   annotations?: Record<string, string>;
@@ -63,12 +72,15 @@ function osImage(): string {
   return `${os.type()} ${os.release()}`;
 }
 
-function diskBytes(): number {
-  try {
-    const s = statfsSync('/');
-    return Number(s.bsize) * Number(s.blocks);
-  } catch {
-    return 100 * 1024 ** 3;
+/** Size of the file system holding `path` (its nearest existing ancestor), as cAdvisor's RootFsInfo. */
+export function diskBytes(path = '/'): number {
+  for (let p = resolve(path); ; p = dirname(p)) {
+    try {
+      const s = statfsSync(p);
+      return Number(s.bsize) * Number(s.blocks);
+    } catch {
+      if (p === dirname(p)) return 100 * 1024 ** 3;
+    }
   }
 }
 
@@ -105,9 +117,9 @@ export function nodeFacts(o: NodeFactOptions): NodeFacts {
     labels,
     podCIDR: o.podCIDR,
     nodeIP: o.nodeIP ?? defaultNodeIP(),
-    cpu: o.capacity?.cpu ?? String(os.availableParallelism?.() ?? os.cpus().length),
-    memoryBytes: o.capacity?.memory ? bytesOf(o.capacity.memory) : os.totalmem(),
-    ephemeralStorageBytes: o.capacity?.ephemeralStorage ? bytesOf(o.capacity.ephemeralStorage) : diskBytes(),
+    cpu: (!o.machine && o.capacity?.cpu) || String(os.availableParallelism?.() ?? os.cpus().length),
+    memoryBytes: !o.machine && o.capacity?.memory ? bytesOf(o.capacity.memory) : os.totalmem(),
+    ephemeralStorageBytes: !o.machine && o.capacity?.ephemeralStorage ? bytesOf(o.capacity.ephemeralStorage) : diskBytes(o.machine?.dataDir),
     pods: o.capacity?.pods ?? 110,
     containerRuntimeVersion: o.containerRuntimeVersion,
     osImage: osImage(),
@@ -121,7 +133,8 @@ export function nodeFacts(o: NodeFactOptions): NodeFacts {
   };
 }
 
-const ki = (bytes: number) => `${Math.floor(bytes / 1024)}Ki`;
+/** A byte count as the kubelet's resource.Quantity (BinarySI) prints it: 16318412Ki, 1Gi, 94580335255. */
+const bytesQuantity = (bytes: number) => Quantity.fromNumber(Math.max(0, Math.floor(bytes)), 'BinarySI').toString();
 
 const CONDITIONS: [string, boolean, string, string][] = [
   ['MemoryPressure', false, 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
@@ -143,18 +156,19 @@ export function nodeConditions(now: Date, previous: JsonObject[] = []): JsonObje
 export function nodeStatus(f: NodeFacts, now: Date, previousConditions: JsonObject[] = []): JsonObject {
   const capacity: JsonObject = {
     cpu: f.cpu,
-    'ephemeral-storage': ki(f.ephemeralStorageBytes),
+    'ephemeral-storage': bytesQuantity(f.ephemeralStorageBytes),
     'hugepages-1Gi': '0',
     'hugepages-2Mi': '0',
-    memory: ki(f.memoryBytes),
+    memory: bytesQuantity(f.memoryBytes),
     pods: String(f.pods),
   };
   const allocatable: JsonObject = {
     cpu: f.cpu,
-    'ephemeral-storage': String(Math.floor(f.ephemeralStorageBytes * 0.9)),
+    // The nodefs.available<10% threshold: capacity minus int64(capacity × 0.1), as upstream.
+    'ephemeral-storage': bytesQuantity(f.ephemeralStorageBytes - Math.floor(f.ephemeralStorageBytes * EVICTION_NODEFS_FRACTION)),
     'hugepages-1Gi': '0',
     'hugepages-2Mi': '0',
-    memory: ki(Math.max(0, f.memoryBytes - EVICTION_MEMORY_BYTES)),
+    memory: bytesQuantity(f.memoryBytes - EVICTION_MEMORY_BYTES),
     pods: String(f.pods),
   };
   return {

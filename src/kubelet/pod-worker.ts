@@ -38,6 +38,8 @@ export interface PodWorkerDeps {
   getPod(uid: string): KObject | undefined;
   /** The runtime for the pod (its RuntimeClass handler, or the node's default). */
   runtimeFor(pod: KObject): Promise<ContainerRuntime>;
+  /** The node's default runtime: holds the record of a pod being deleted whose own runtime is unavailable. */
+  defaultRuntime?: ContainerRuntime;
   wake(uid: string): void;
   log(message: string): void;
   /** Env, command and volumes for runtimes that run real workloads (capabilities.mounts). */
@@ -72,8 +74,12 @@ export class PodWorkers {
       try {
         runtime = await this.d.runtimeFor(pod);
       } catch (err) {
-        this.d.events.sandboxFailed(pod, errText(err));
-        return { requeueAfterMs: 30_000 };
+        // A pod being deleted that never got a sandbox needs no runtime to finish.
+        if (!pod.metadata.deletionTimestamp || !this.d.defaultRuntime) {
+          this.d.events.sandboxFailed(pod, errText(err));
+          return { requeueAfterMs: 30_000 };
+        }
+        runtime = this.d.defaultRuntime;
       }
       const adopted = this.d.adopted?.(uid);
       rec = newPodRecord(pod, adopted?.runtime ?? runtime);

@@ -5,6 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { IpAllocator } from '../../src/kubelet/runtime/ip-allocator.js';
 import { NotSupportedError, RuntimeNotFoundError, type ContainerRuntime, type ContainerStatus, type PodSandboxConfig, type RuntimeEvent } from '../../src/kubelet/runtime/runtime.js';
 
 export interface RuntimeHarness {
@@ -100,6 +101,23 @@ export function runRuntimeContract(name: string, make: () => Promise<RuntimeHarn
     await h.runtime.stopPodSandbox(a);
     const b = await h.runtime.runPodSandbox(sandboxConfig());
     assert.equal((await h.runtime.podSandboxStatus(b))?.ip, ipA);
+  });
+
+  withRuntime("with the node's shared pool: its live IPs are reserved in it, others' are skipped, a stopped one comes back", async (h) => {
+    const a = await h.runtime.runPodSandbox(sandboxConfig());
+    const ipA = (await h.runtime.podSandboxStatus(a))?.ip;
+    const pool = new IpAllocator(CIDR);
+    h.runtime.updateRuntimeConfig({ podCIDR: CIDR, nodeIP: NODE_IP, ips: pool });
+    assert.equal(pool.allocated, 1, 'the live sandbox IP is reserved in the shared pool');
+    const other = pool.allocate(); // another runtime of the node
+    assert.notEqual(other, ipA);
+    const b = await h.runtime.runPodSandbox(sandboxConfig());
+    const ipB = (await h.runtime.podSandboxStatus(b))?.ip;
+    assert.ok(inCidr(ipB));
+    assert.ok(ipB !== ipA && ipB !== other, `${ipB} differs from ${ipA} and ${other}`);
+    assert.equal(pool.allocated, 3);
+    await h.runtime.stopPodSandbox(b);
+    assert.equal(pool.allocated, 2, 'the stopped sandbox gave its IP back to the shared pool');
   });
 
   withRuntime('hostNetwork sandboxes report the node IP and take none from the range', async (h) => {

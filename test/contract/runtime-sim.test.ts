@@ -127,7 +127,7 @@ test('sim: 10,000 running pods hold no timers', async () => {
 
 test('createRuntime: sim exists; process and runc need a data dir (runc also root and runc)', () => {
   assert.equal(createRuntime('sim').type, 'sim');
-  assert.throws(() => createRuntime('runc'), /the runc runtime needs root and \/usr\/sbin\/runc \(Debian package runc\): |the runc runtime keeps images, bundles and logs under a data dir: pass --data-dir/);
+  assert.throws(() => createRuntime('runc'), /the runc runtime needs root and runc \(Debian package runc, or --runc-path\): |the runc runtime keeps images, bundles and logs under a data dir: pass --data-dir/);
   assert.throws(() => createRuntime('process'), /the process runtime keeps its containers, logs and helper under a data dir: pass --data-dir/);
   assert.throws(() => createRuntime('docker'), /unknown runtime "docker"; expected one of: sim, process, runc/);
 });

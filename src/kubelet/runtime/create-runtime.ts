@@ -1,6 +1,7 @@
 // The one place that maps a runtime name (`--runtime`, a RuntimeClass handler) to an
 // implementation. Runtimes that do not exist yet fail with a message a user can act on.
 
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../../util/clock.js';
 import type { ContainerRuntime } from './runtime.js';
@@ -62,4 +63,51 @@ export function createRuntime(name: RuntimeName | string, opts: CreateRuntimeOpt
     default:
       throw new UnknownRuntimeError(name);
   }
+}
+
+/** Where a runtime keeps its state under a node's data dir (none for the in-memory sim). */
+export function runtimeStateDir(name: string, dataDir: string): string | undefined {
+  if (name === 'process') return join(dataDir, 'process-runtime');
+  if (name === 'runc') return join(dataDir, 'runc-runtime');
+  return undefined;
+}
+
+/** The runtime left sandboxes under `dataDir` (a previous agent ran pods with it). */
+export function hasRuntimeState(name: string, dataDir: string | undefined): boolean {
+  const dir = dataDir && runtimeStateDir(name, dataDir);
+  if (!dir) return false;
+  try {
+    return readdirSync(join(dir, 'sandboxes')).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A node's runtimes as `k8ts up` and `k8ts agent` give them to the Kubelet. */
+export interface NodeRuntimes {
+  /** The node's default runtime (`--runtime`). */
+  runtime: ContainerRuntime;
+  /** Other runtimes that have sandboxes on disk from before: created now, so they are adopted. */
+  runtimes: Record<string, ContainerRuntime>;
+  /** Creates any other runtime when a pod first asks for it (spec.runtimeClassName). */
+  createRuntime(handler: string): ContainerRuntime;
+}
+
+/**
+ * The default runtime (whose failure to start fails the node), the others with state on disk
+ * (whose failure is only logged: pods asking for them get the error when they are synced), and
+ * the factory for the rest, all with the same options (data dir, images, runc binary).
+ */
+export function nodeRuntimes(defaultName: string, opts: CreateRuntimeOptions, log: (m: string) => void = () => undefined): NodeRuntimes {
+  const runtime = createRuntime(defaultName, opts);
+  const runtimes: Record<string, ContainerRuntime> = {};
+  for (const name of RUNTIME_NAMES) {
+    if (name === defaultName || !hasRuntimeState(name, opts.dataDir)) continue;
+    try {
+      runtimes[name] = createRuntime(name, opts);
+    } catch (err) {
+      log(`the ${name} runtime has containers from before under ${opts.dataDir} but cannot start: ${(err as Error).message}`);
+    }
+  }
+  return { runtime, runtimes, createRuntime: (handler) => createRuntime(handler, opts) };
 }

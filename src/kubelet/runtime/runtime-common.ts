@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../util/clock.js';
 import { IpAllocator } from './ip-allocator.js';
-import { RuntimeNotFoundError, type PodSandboxConfig, type PodSandboxStatus, type RuntimeEvent } from './runtime.js';
+import { RuntimeNotFoundError, type PodSandboxConfig, type RuntimeConfig, type PodSandboxStatus, type RuntimeEvent } from './runtime.js';
 
 /** A 64-hex id, as containerd's. */
 export function newRuntimeId(): string {
@@ -29,6 +29,16 @@ export function podCidrAllocator(current: IpAllocator | undefined, podCIDR: stri
   const next = new IpAllocator(podCIDR);
   for (const sb of sandboxes) if (sb.holdsIp && sb.ip && next.contains(sb.ip)) next.reserve(sb.ip);
   return next;
+}
+
+/**
+ * The allocator after updateRuntimeConfig: the node's shared pool when the config brings one
+ * (the IPs this runtime's live sandboxes hold are reserved in it), else podCidrAllocator's.
+ */
+export function configuredAllocator(current: IpAllocator | undefined, config: RuntimeConfig, sandboxes: Iterable<PodIpHolder>): IpAllocator | undefined {
+  if (!config.ips) return podCidrAllocator(current, config.podCIDR, sandboxes);
+  for (const sb of sandboxes) if (sb.holdsIp && sb.ip && config.ips.contains(sb.ip)) config.ips.reserve(sb.ip);
+  return config.ips;
 }
 
 /** A new sandbox's IP: the node's for hostNetwork, else one from the pod CIDR (held until stop). */

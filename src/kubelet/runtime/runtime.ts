@@ -1,3 +1,5 @@
+import type { IpAllocator } from './ip-allocator.js';
+
 // The container runtime interface the node agent talks to. It is shaped after the CRI
 // (RuntimeService + ImageService): one sandbox per pod holds the pod's network identity, the
 // pod's containers live in it, and the agent only ever asks for state, never assumes it.
@@ -5,7 +7,8 @@
 // Contracts every implementation keeps (test/contract/runtime-contract.ts checks them):
 // - Ids are opaque, unique for the runtime's lifetime, and never reused.
 // - A sandbox gets an IP from the pod CIDR given to updateRuntimeConfig (unless hostNetwork);
-//   IPs are unique among live sandboxes and come back to the pool when the sandbox stops.
+//   IPs are unique among live sandboxes (of all runtimes sharing the config's pool) and come
+//   back to the pool when the sandbox stops.
 // - createContainer leaves the container `created`; startContainer moves it to `running`
 //   (possibly later: a runtime may report `created` for a while, then emit `started`).
 // - stopContainer(id, t) delivers SIGTERM semantics: the container may exit on its own; after t
@@ -41,6 +44,12 @@ export interface RuntimeConfig {
   podCIDR?: string;
   /** The node's own IP (hostNetwork sandboxes report it). */
   nodeIP?: string;
+  /**
+   * The node's pod IP pool for `podCIDR`, shared by all runtimes of the node so no two sandboxes
+   * get the same IP. A runtime given one reserves the IPs its live sandboxes hold in it and
+   * allocates from it; without one it keeps its own pool of podCIDR.
+   */
+  ips?: IpAllocator;
 }
 
 export interface PodSandboxConfig {

@@ -23,7 +23,7 @@ import {
   allocatePodIp,
   exitedCode,
   newRuntimeId,
-  podCidrAllocator,
+  configuredAllocator,
   podLogDir,
   releasePodIp,
   requireContainer,
@@ -189,7 +189,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
-    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
+    this.ips = configuredAllocator(this.ips, config, this.sandboxes.values());
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {

@@ -3,11 +3,11 @@
 
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 export class RuncUnavailableError extends Error {
   constructor(detail: string) {
-    super(`the runc runtime needs root and /usr/sbin/runc (Debian package runc): ${detail}`);
+    super(`the runc runtime needs root and runc (Debian package runc, or --runc-path): ${detail}`);
     this.name = 'RuncUnavailableError';
   }
 }
@@ -16,6 +16,17 @@ function onPath(cmd: string): boolean {
   if (cmd.includes('/')) return isExecutable(cmd);
   const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
   return dirs.some((d) => d && isExecutable(join(d, cmd)));
+}
+
+/**
+ * `--runc-path` as given: a path (made absolute), or a command name looked up on PATH (then
+ * /usr/sbin, /sbin, ...); a name found nowhere is returned as it is, for the preflight to report.
+ */
+export function resolveRuncPath(p: string): string {
+  if (p.includes('/')) return resolve(p);
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  for (const d of dirs) if (d && isExecutable(join(d, p))) return resolve(d, p);
+  return p;
 }
 
 function isExecutable(p: string): boolean {

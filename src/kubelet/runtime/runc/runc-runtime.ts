@@ -26,7 +26,7 @@ import {
   allocatePodIp,
   exitedCode,
   newRuntimeId,
-  podCidrAllocator,
+  configuredAllocator,
   podLogDir,
   releasePodIp,
   requireContainer,
@@ -237,7 +237,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
-    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
+    this.ips = configuredAllocator(this.ips, config, this.sandboxes.values());
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { realClock, type Clock } from '../../../util/clock.js';
 import type { IpAllocator } from '../ip-allocator.js';
-import { allocatePodIp, podCidrAllocator, releasePodIp, requireContainer, RuntimeListeners } from '../runtime-common.js';
+import { allocatePodIp, configuredAllocator, releasePodIp, requireContainer, RuntimeListeners } from '../runtime-common.js';
 import {
   RuntimeNotFoundError,
   type ContainerConfig,
@@ -104,7 +104,7 @@ export class SimRuntime implements ContainerRuntime {
   updateRuntimeConfig(config: RuntimeConfig): void {
     if (config.nodeIP) this.nodeIP = config.nodeIP;
     // Keeps the IPs of live sandboxes reserved when the range is (re)configured.
-    this.ips = podCidrAllocator(this.ips, config.podCIDR, this.sandboxes.values());
+    this.ips = configuredAllocator(this.ips, config, this.sandboxes.values());
   }
 
   async imageStatus(image: string): Promise<ImageInfo | undefined> {
