@@ -190,6 +190,21 @@ export function serveWatch(
   res.flushHeaders();
   let headersSent = false;
   let closed = false;
+  // Events of one tick (a burst of writes) go out in one socket write instead of one each.
+  let corked = false;
+  const write = (chunk: string) => {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(() => {
+        corked = false;
+        res.uncork();
+      });
+    }
+    res.write(chunk);
+    // A client that stops reading must not make the server buffer without bound.
+    if (res.writableLength > 64 * 1024 * 1024) finish();
+  };
   const render = (obj: KObject): unknown => {
     if (p.shape === 'table') {
       const t = toTable(def, [obj], clock.now(), { includeObject: p.includeObject, noHeaders: headersSent, resourceVersion: obj.metadata.resourceVersion });
@@ -201,9 +216,7 @@ export function serveWatch(
   };
   const send = (type: string, obj: unknown) => {
     if (closed) return;
-    res.write(JSON.stringify({ type, object: obj }) + '\n');
-    // A client that stops reading must not make the server buffer without bound.
-    if (res.writableLength > 64 * 1024 * 1024) finish();
+    write(JSON.stringify({ type, object: obj }) + '\n');
   };
   const timers: (() => void)[] = [];
   let watcher: { close(): void } | undefined;
@@ -250,8 +263,7 @@ export function serveWatch(
         line = JSON.stringify({ type, object: ObjectStore.materialize({ object: ev.object, modRevision: ev.revision }) }) + '\n';
         lines.set(type, line);
       }
-      res.write(line);
-      if (res.writableLength > 64 * 1024 * 1024) finish();
+      write(line);
       return;
     }
     send(type, render(ObjectStore.materialize({ object: ev.object, modRevision: ev.revision })));
