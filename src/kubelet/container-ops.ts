@@ -15,7 +15,8 @@ import { runHook, type HookContext } from './lifecycle-hooks.js';
 import { commandOf, envOf, podDescription, pullPolicyOf, restartPolicyOf, terminationGraceSeconds } from './pod-spec-helpers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
 import type { ContainerSetup } from './container-setup.js';
-import type { ContainerConfig, ContainerStatus, Mount } from './runtime/runtime.js';
+import type { ContainerConfig, ContainerStatus, Mount, PullAuth } from './runtime/runtime.js';
+import { pullSecretNames } from './image-pull-secrets.js';
 
 /** Collects what a sync learned about when to look at the pod again. */
 export class SyncPlan {
@@ -119,14 +120,25 @@ export class ContainerOps {
         return;
       }
       if (!info || policy === 'Always') {
+        const auth = await this.pullAuth(pod);
         this.d.events.pulling(pod, cr, image);
         const t0 = now();
-        info = await rt.pullImage(image);
+        info = await rt.pullImage(image, auth);
         this.pullFailures.delete(pullKey);
         this.d.backoff.reset(pullKey);
         this.d.events.pulled(pod, cr, image, now() - t0, info.size);
       } else this.d.events.imagePresent(pod, cr, image);
     } catch (err) {
+      if (isInvalidImageName(err)) {
+        // The reference cannot be parsed: no pull, no back-off; only a change of the pod helps.
+        const msg = err.kubeletMessage ?? `Failed to apply default image tag "${image}": ${errText(err)}`;
+        if (cr.waiting?.reason !== 'InvalidImageName' || cr.waiting.message !== msg) {
+          this.d.events.inspectFailed(pod, cr, msg);
+          this.d.events.failed(pod, cr, 'InvalidImageName');
+        }
+        cr.waiting = { reason: 'InvalidImageName', message: msg };
+        return;
+      }
       const msg = errText(err);
       const t = now();
       this.d.backoff.next(pullKey, t, t);
@@ -220,6 +232,17 @@ export class ContainerOps {
     }
   }
 
+  /**
+   * Registry credentials from the pod's imagePullSecrets. Secrets that cannot be read are
+   * reported (FailedToRetrieveImagePullSecret) and the pull goes on without them.
+   */
+  private async pullAuth(pod: KObject): Promise<PullAuth | undefined> {
+    if (!this.d.setup || pullSecretNames(pod).length === 0) return undefined;
+    const { dockerConfigs, missing } = await this.d.setup.pullSecrets(pod);
+    if (missing.length) this.d.events.pullSecretsMissing(pod, missing);
+    return dockerConfigs.length ? { dockerConfigs } : undefined;
+  }
+
   private hookContext(pod: KObject, rec: PodRecord, cr: ContainerRecord, id: string, timeoutSeconds: number): HookContext {
     return { runtime: rec.runtime, clock: this.d.clock, containerId: id, containerName: cr.name, pod: podDescription(pod), podIP: rec.podIP, timeoutSeconds };
   }
@@ -278,6 +301,11 @@ export class ContainerOps {
     }
     return true;
   }
+}
+
+/** A runtime's "this image reference cannot be parsed" (images/reference.ts InvalidImageNameError). */
+function isInvalidImageName(err: unknown): err is Error & { reason: 'InvalidImageName'; kubeletMessage?: string } {
+  return err instanceof Error && (err as { reason?: unknown }).reason === 'InvalidImageName';
 }
 
 export function errText(err: unknown): string {
