@@ -109,6 +109,7 @@ export class ContainerOps {
         if (release !== undefined) {
           cr.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
           this.d.events.pullBackOff(pod, cr, image);
+          this.d.events.failed(pod, cr, 'ImagePullBackOff');
           plan.wake(release);
           return;
         }
@@ -116,6 +117,7 @@ export class ContainerOps {
       if (!info && policy === 'Never') {
         cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
         this.d.events.imageNeverPull(pod, cr, image);
+        this.d.events.failed(pod, cr, 'ErrImageNeverPull');
         plan.wake(now() + RETRY_MS);
         return;
       }
@@ -146,7 +148,8 @@ export class ContainerOps {
       // Bounded: entries of pods long gone are dropped oldest first.
       if (this.pullFailures.size > 10_000) this.pullFailures.delete(this.pullFailures.keys().next().value!);
       cr.waiting = { reason: 'ErrImagePull', message: msg };
-      this.d.events.failed(pod, cr, msg);
+      this.d.events.pullFailed(pod, cr, image, msg);
+      this.d.events.failed(pod, cr, 'ErrImagePull');
       // Look again shortly: within the back-off the container then shows ImagePullBackOff.
       plan.wake(t + Math.min(1000, this.d.backoff.delay(pullKey)));
       return;

@@ -116,6 +116,10 @@ export class PodEvents {
     this.emit(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${d} (${d} including waiting). Image size: ${size} bytes.`, c);
   }
 
+  pullFailed(pod: KObject, c: ContainerRef, image: string, message: string): void {
+    this.emit(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`, c);
+  }
+
   imageNeverPull(pod: KObject, c: ContainerRef, image: string): void {
     this.emit(pod, 'Warning', 'ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`, c);
   }
