@@ -12,7 +12,7 @@
 // Pulls of the same name, and unpacks of the same image, are shared within one service; across
 // services every write is a rename of a complete file or directory, so racing writers are safe.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -122,10 +122,14 @@ export class ImageStore {
     return { name: r.name, repoDigest: digestReference(ref, r.target), id: r.manifest, configDigest: r.config, config, size: r.size };
   }
 
-  /** Pulls a name from its registry (sharing a pull of the same name already running). */
+  /**
+   * Pulls a name from its registry, sharing a pull of the same name with the same credentials
+   * already running (a pull with other credentials, or none, may fail where this one succeeds).
+   */
   pull(image: string, opts: PullOptions = {}): Promise<LocalImage> {
     const ref = parseReference(image);
-    const key = canonicalName(ref);
+    const c = opts.credentials;
+    const key = `${canonicalName(ref)}\0${c ? createHash('sha256').update(JSON.stringify([c.username ?? null, c.password ?? null, c.identityToken ?? null])).digest('hex') : ''}`;
     let p = this.pulls.get(key);
     if (!p) {
       p = this.doPull(ref, opts).finally(() => this.pulls.delete(key));

@@ -38,7 +38,8 @@ export class InvalidImageNameError extends Error {
 
   /** The message the kubelet shows in the container's waiting state and event. */
   get kubeletMessage(): string {
-    return `Failed to apply default image tag "${this.image}": ${this.message}`;
+    // The kubelet's applyDefaultImageTag wraps the parse error as parsers.ParseImageName does.
+    return `Failed to apply default image tag "${this.image}": couldn't parse image name "${this.image}": ${this.detail}`;
   }
 }
 

@@ -89,12 +89,14 @@ export function credentialsFromDockerConfigs(registry: string, docs: unknown[]):
       if (!keys.includes(k) && !keys.includes(host)) continue;
       if (!entry || typeof entry !== 'object') continue;
       if (entry.identitytoken) return { identityToken: entry.identitytoken, username: entry.username };
-      if (entry.username !== undefined || entry.password !== undefined) return { username: entry.username, password: entry.password };
+      // As the kubelet's keyring reads an entry: a non-empty `auth` (base64 user:password) wins
+      // over `username`/`password`.
       if (entry.auth) {
         const s = Buffer.from(entry.auth, 'base64').toString('utf8');
         const colon = s.indexOf(':');
         return colon >= 0 ? { username: s.slice(0, colon), password: s.slice(colon + 1) } : { username: s };
       }
+      if (entry.username !== undefined || entry.password !== undefined) return { username: entry.username, password: entry.password };
     }
   }
   return undefined;

@@ -15,7 +15,8 @@ import { runHook, type HookContext } from './lifecycle-hooks.js';
 import { commandOf, envOf, podDescription, pullPolicyOf, restartPolicyOf, terminationGraceSeconds } from './pod-spec-helpers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
 import type { ContainerSetup } from './container-setup.js';
-import type { ContainerConfig, ContainerStatus, Mount } from './runtime/runtime.js';
+import type { ContainerConfig, ContainerStatus, Mount, PullAuth } from './runtime/runtime.js';
+import { pullSecretNames } from './image-pull-secrets.js';
 
 /** Collects what a sync learned about when to look at the pod again. */
 export class SyncPlan {
@@ -108,6 +109,7 @@ export class ContainerOps {
         if (release !== undefined) {
           cr.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
           this.d.events.pullBackOff(pod, cr, image);
+          this.d.events.failed(pod, cr, 'ImagePullBackOff');
           plan.wake(release);
           return;
         }
@@ -115,18 +117,30 @@ export class ContainerOps {
       if (!info && policy === 'Never') {
         cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
         this.d.events.imageNeverPull(pod, cr, image);
+        this.d.events.failed(pod, cr, 'ErrImageNeverPull');
         plan.wake(now() + RETRY_MS);
         return;
       }
       if (!info || policy === 'Always') {
+        const auth = await this.pullAuth(pod);
         this.d.events.pulling(pod, cr, image);
         const t0 = now();
-        info = await rt.pullImage(image);
+        info = await rt.pullImage(image, auth);
         this.pullFailures.delete(pullKey);
         this.d.backoff.reset(pullKey);
         this.d.events.pulled(pod, cr, image, now() - t0, info.size);
       } else this.d.events.imagePresent(pod, cr, image);
     } catch (err) {
+      if (isInvalidImageName(err)) {
+        // The reference cannot be parsed: no pull, no back-off; only a change of the pod helps.
+        const msg = err.kubeletMessage ?? `Failed to apply default image tag "${image}": ${errText(err)}`;
+        if (cr.waiting?.reason !== 'InvalidImageName' || cr.waiting.message !== msg) {
+          this.d.events.inspectFailed(pod, cr, msg);
+          this.d.events.failed(pod, cr, 'InvalidImageName');
+        }
+        cr.waiting = { reason: 'InvalidImageName', message: msg };
+        return;
+      }
       const msg = errText(err);
       const t = now();
       this.d.backoff.next(pullKey, t, t);
@@ -134,7 +148,8 @@ export class ContainerOps {
       // Bounded: entries of pods long gone are dropped oldest first.
       if (this.pullFailures.size > 10_000) this.pullFailures.delete(this.pullFailures.keys().next().value!);
       cr.waiting = { reason: 'ErrImagePull', message: msg };
-      this.d.events.failed(pod, cr, msg);
+      this.d.events.pullFailed(pod, cr, image, msg);
+      this.d.events.failed(pod, cr, 'ErrImagePull');
       // Look again shortly: within the back-off the container then shows ImagePullBackOff.
       plan.wake(t + Math.min(1000, this.d.backoff.delay(pullKey)));
       return;
@@ -220,6 +235,17 @@ export class ContainerOps {
     }
   }
 
+  /**
+   * Registry credentials from the pod's imagePullSecrets. Secrets that cannot be read are
+   * reported (FailedToRetrieveImagePullSecret) and the pull goes on without them.
+   */
+  private async pullAuth(pod: KObject): Promise<PullAuth | undefined> {
+    if (!this.d.setup || pullSecretNames(pod).length === 0) return undefined;
+    const { dockerConfigs, missing } = await this.d.setup.pullSecrets(pod);
+    if (missing.length) this.d.events.pullSecretsMissing(pod, missing);
+    return dockerConfigs.length ? { dockerConfigs } : undefined;
+  }
+
   private hookContext(pod: KObject, rec: PodRecord, cr: ContainerRecord, id: string, timeoutSeconds: number): HookContext {
     return { runtime: rec.runtime, clock: this.d.clock, containerId: id, containerName: cr.name, pod: podDescription(pod), podIP: rec.podIP, timeoutSeconds };
   }
@@ -278,6 +304,11 @@ export class ContainerOps {
     }
     return true;
   }
+}
+
+/** A runtime's "this image reference cannot be parsed" (images/reference.ts InvalidImageNameError). */
+function isInvalidImageName(err: unknown): err is Error & { reason: 'InvalidImageName'; kubeletMessage?: string } {
+  return err instanceof Error && (err as { reason?: unknown }).reason === 'InvalidImageName';
 }
 
 export function errText(err: unknown): string {

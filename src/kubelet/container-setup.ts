@@ -7,6 +7,7 @@ import type { JsonObject, KObject } from '../api/types.js';
 import { ResourceClient, R } from '../client/resources.js';
 import type { RestClient } from '../client/rest-client.js';
 import { containerEnvironment, type PodFacts } from './container-env.js';
+import { podPullSecrets, type PodPullSecrets } from './image-pull-secrets.js';
 import { PodVolumes } from './pod-volumes.js';
 import type { KeyValue, Mount } from './runtime/runtime.js';
 
@@ -46,6 +47,11 @@ export class ContainerSetup {
     const { env, command, args } = await containerEnvironment(container, facts, src);
     const mounts = await this.volumes.mountsFor(facts, container);
     return { env, command, args, mounts };
+  }
+
+  /** The docker configs of the pod's imagePullSecrets, and the names of those not found. */
+  pullSecrets(pod: KObject): Promise<PodPullSecrets> {
+    return podPullSecrets(pod, (ns, n) => this.getOrUndefined(this.secrets, ns, n));
   }
 
   private async getOrUndefined(rc: ResourceClient, ns: string | undefined, name: string): Promise<KObject | undefined> {

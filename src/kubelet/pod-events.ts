@@ -116,8 +116,22 @@ export class PodEvents {
     this.emit(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${d} (${d} including waiting). Image size: ${size} bytes.`, c);
   }
 
+  pullFailed(pod: KObject, c: ContainerRef, image: string, message: string): void {
+    this.emit(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`, c);
+  }
+
   imageNeverPull(pod: KObject, c: ContainerRef, image: string): void {
     this.emit(pod, 'Warning', 'ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`, c);
+  }
+
+  /** The image reference cannot be parsed (InvalidImageName). */
+  inspectFailed(pod: KObject, c: ContainerRef, message: string): void {
+    this.emit(pod, 'Warning', 'InspectFailed', message, c);
+  }
+
+  /** Some imagePullSecrets could not be read; the pull goes on without them. */
+  pullSecretsMissing(pod: KObject, names: string[]): void {
+    this.emit(pod, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${names.join(', ')}); attempting to pull the image may not succeed.`);
   }
 
   created(pod: KObject, c: ContainerRef): void {

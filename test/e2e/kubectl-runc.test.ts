@@ -1,9 +1,11 @@
 // Real kubectl against `k8ts up --runtime runc`, with images from a real registry (Debian's
 // docker-registry on 127.0.0.1, seeded with images built from Debian's static busybox): image
 // entrypoints, logs, exec (also -it on a pseudo-terminal through `script`), two containers on one
-// localhost, pod IPs the node reaches, memory limits, a missing image, an agent restart that keeps
-// containers running, and nothing left on the host once the pods are deleted.
-// Needs root, runc, iproute2, docker-registry, busybox-static and a C compiler; skipped otherwise.
+// localhost, pod IPs the node reaches, memory limits, a missing image, imagePullSecrets against a
+// registry with password auth, an unparsable image name, an agent restart that keeps containers
+// running, and nothing left on the host once the pods are deleted.
+// Needs root, runc, iproute2, docker-registry, busybox-static and a C compiler; skipped otherwise
+// (the imagePullSecrets tests also need htpasswd from apache2-utils).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,7 +19,7 @@ import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
 import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { mountsUnder, vethName } from '../../src/kubelet/runtime/runc/pod-network.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
-import { busyboxLayer, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
+import { busyboxLayer, htpasswdMissing, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
 function missing(): string | undefined {
@@ -44,6 +46,8 @@ function podJson(name: string, containers: object[], extra: Record<string, unkno
 
 describe('kubectl with the runc runtime', { skip }, () => {
   let reg: TestRegistry;
+  /** A registry with htpasswd (Basic) auth, user alice; absent without htpasswd. */
+  let authReg: TestRegistry | undefined;
   let c: Cluster;
   let dataDir: string;
   let img: { busybox: string; hello: string; web: string };
@@ -58,6 +62,10 @@ describe('kubectl with the runc runtime', { skip }, () => {
     await reg.push('e2e/hello', '1', { layers: [base], config: { Entrypoint: ['sh', '-c'], Cmd: ['echo "hello from the entrypoint as $(id -u) in $(pwd)"; sleep 3600'], Env: [PATH], WorkingDir: '/tmp' } });
     await reg.push('e2e/web', '1', { layers: [base, www], config: { Entrypoint: ['httpd', '-f', '-p', '8080', '-h', '/www'], Env: [PATH] } });
     img = { busybox: `${reg.host}/e2e/busybox:1`, hello: `${reg.host}/e2e/hello:1`, web: `${reg.host}/e2e/web:1` };
+    if (!htpasswdMissing()) {
+      authReg = await startRegistry({ users: { alice: 's3cret' } });
+      await authReg.push('private/hello', '1', { layers: [base], config: { Entrypoint: ['sh', '-c', 'echo hello from a private registry; sleep 3600'], Env: [PATH] } });
+    }
     dataDir = tempDir('k8ts-runc-e2e-');
     c = await startCluster({ dataDir, args: ['--runtime', 'runc'] });
   });
@@ -70,6 +78,7 @@ describe('kubectl with the runc runtime', { skip }, () => {
     if (dataDir) await purgeRuncState(stateDir(), { bridgeCidr: NODE_CIDR });
     if (c) await c.destroy();
     await reg?.stop();
+    await authReg?.stop();
   });
 
   const waitRunning = (name: string) =>
@@ -121,6 +130,80 @@ describe('kubectl with the runc runtime', { skip }, () => {
     assert.match(ok(c.kubectl(['get', 'pod', 'missing', '--no-headers'])), /^missing\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
     const events = ok(c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=missing', '-o', 'jsonpath={.items[*].message}']));
     assert.match(events, /Pulling image ".*\/e2e\/nope:1"/);
+  });
+
+  const waitingOf = (name: string) => json(c, ['get', 'pod', name]).status?.containerStatuses?.[0]?.state?.waiting;
+  const eventsOf = (name: string) => json(c, ['get', 'events', '--field-selector', `involvedObject.name=${name}`]).items as { reason: string; message: string; type: string; count?: number }[];
+
+  test('imagePullSecrets: kubectl create secret docker-registry lets a pod pull from a registry with password auth; a missing secret is a warning', { skip: htpasswdMissing() }, async () => {
+    const r = authReg!;
+    const image = `${r.host}/private/hello:1`;
+    ok(c.kubectl(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${r.host}`, '--docker-username=alice', '--docker-password=s3cret']));
+    // A secret that does not exist comes first: the kubelet warns and pulls with the others.
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('private', [{ name: 'main', image }], { imagePullSecrets: [{ name: 'absent' }, { name: 'regcred' }] }) }));
+    const p = await waitRunning('private');
+    assert.match(p.status.containerStatuses[0].imageID, new RegExp(`^${r.host}/private/hello@sha256:[a-f0-9]{64}$`));
+    await eventually(() => c.kubectl(['logs', 'private']).stdout === 'hello from a private registry\n', 'the private image\'s entrypoint output');
+    const warning = await eventually(() => eventsOf('private').find((e) => e.reason === 'FailedToRetrieveImagePullSecret'), 'the FailedToRetrieveImagePullSecret event');
+    assert.equal(warning!.type, 'Warning');
+    assert.equal(warning!.message, 'Unable to retrieve some image pull secrets (absent); attempting to pull the image may not succeed.');
+    assert.match(ok(c.kubectl(['describe', 'pod', 'private'])), /Successfully pulled image ".*\/private\/hello:1"/);
+    ok(c.kubectl(['delete', 'pod', 'private', '--grace-period=1']));
+  });
+
+  test('imagePullSecrets: without a secret or with a wrong password the pull fails with the registry\'s answer, then ImagePullBackOff', { skip: htpasswdMissing() }, async () => {
+    const r = authReg!;
+    // Another tag, so nothing pulled by the test before is reused.
+    await r.push('private/other', '1', { layers: [busyboxLayer()], config: { Cmd: ['sleep', '3600'], Env: ['PATH=/bin'] } });
+    const image = `${r.host}/private/other:1`;
+    ok(c.kubectl(['create', 'secret', 'docker-registry', 'badcred', `--docker-server=${r.host}`, '--docker-username=alice', '--docker-password=wrong']));
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('anonymous', [{ name: 'main', image }]) }));
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('wrongpass', [{ name: 'main', image }], { imagePullSecrets: [{ name: 'badcred' }] }) }));
+    const prefix = `failed to pull and unpack image "${image}": failed to resolve reference "${image}": `;
+    // The failure as describe shows it (the ErrImagePull state itself lasts about a second).
+    const pullFailure = (name: string) =>
+      eventually(() => {
+        const failed = eventsOf(name).filter((e) => e.reason === 'Failed').map((e) => e.message);
+        const pull = failed.find((m) => m.startsWith(`Failed to pull image "${image}": `));
+        return pull && failed.includes('Error: ErrImagePull') ? pull.slice(`Failed to pull image "${image}": `.length) : undefined;
+      }, `the pull of ${name} to fail`, 30_000, 50);
+    // docker-registry's 401 body: {"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}
+    assert.equal(await pullFailure('wrongpass'), `${prefix}pull access denied, repository does not exist or may require authorization: server message: unauthorized: authentication required`);
+    // The right password in the secret: a pull after the back-off (10 s, then 20 s ...) succeeds.
+    const fixed = ok(c.kubectl(['create', 'secret', 'docker-registry', 'badcred', `--docker-server=${r.host}`, '--docker-username=alice', '--docker-password=s3cret', '--dry-run=client', '-o', 'yaml']));
+    ok(c.kubectl(['apply', '-f', '-'], { input: fixed }));
+    const anon = await pullFailure('anonymous');
+    assert.equal(anon, `${prefix}failed to authorize: the registry ${r.host} asks for a username and password (use imagePullSecrets)`);
+    const backoff = await eventually(() => (waitingOf('anonymous')?.reason === 'ImagePullBackOff' ? waitingOf('anonymous') : undefined), 'ImagePullBackOff', 30_000, 50);
+    assert.equal(backoff.message, `Back-off pulling image "${image}"`);
+    assert.match(ok(c.kubectl(['get', 'pod', 'anonymous', '--no-headers'])), /^anonymous\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
+    await eventually(() => json(c, ['get', 'pod', 'wrongpass']).status?.containerStatuses?.[0]?.state?.running, 'the pull with the corrected secret', 120_000);
+    ok(c.kubectl(['delete', 'pod', 'anonymous', 'wrongpass', '--grace-period=1']));
+  });
+
+  test('an image name that cannot be parsed: InvalidImageName with the kubelet\'s message and an InspectFailed event, no pull; fixing the image runs it', async () => {
+    ok(c.kubectl(['apply', '-f', '-'], { input: podJson('badname', [{ name: 'main', image: 'Busybox:Bad' }]) }));
+    const message = 'Failed to apply default image tag "Busybox:Bad": couldn\'t parse image name "Busybox:Bad": invalid reference format: repository name (library/Busybox) must be lowercase';
+    const w = await eventually(() => waitingOf('badname'), 'the container to wait', 30_000, 50);
+    assert.deepEqual(w, { reason: 'InvalidImageName', message });
+    assert.match(ok(c.kubectl(['get', 'pod', 'badname', '--no-headers'])), /^badname\s+0\/1\s+InvalidImageName\s+0\s/);
+    const inspect = await eventually(() => eventsOf('badname').find((e) => e.reason === 'InspectFailed'), 'the InspectFailed event');
+    assert.equal(inspect!.type, 'Warning');
+    assert.equal(inspect!.message, message);
+    const describe = await eventually(() => {
+      const out = ok(c.kubectl(['describe', 'pod', 'badname']));
+      return /Error: InvalidImageName/.test(out) ? out : undefined;
+    }, 'describe to show the events');
+    assert.match(describe!, /State:\s+Waiting\n\s+Reason:\s+InvalidImageName/);
+    assert.match(describe!, /Warning\s+InspectFailed\s.*Failed to apply default image tag "Busybox:Bad"/);
+    // Nothing was pulled, and the agent does not keep retrying: one InspectFailed, never Pulling.
+    const events = eventsOf('badname');
+    assert.equal(events.filter((e) => e.reason === 'Pulling').length, 0);
+    assert.equal(events.find((e) => e.reason === 'InspectFailed')?.count ?? 1, 1);
+    // A pod update is what makes it try again.
+    ok(c.kubectl(['set', 'image', 'pod/badname', `main=${img.hello}`]));
+    await waitRunning('badname');
+    ok(c.kubectl(['delete', 'pod', 'badname', '--grace-period=1']));
   });
 
   test('volumes and probes: a PVC file survives kill 1 and a pod deletion; emptyDir and configMap; httpGet and exec probes', async () => {

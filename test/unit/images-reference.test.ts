@@ -53,7 +53,7 @@ test('image references: invalid names give the kubelet\'s InvalidImageName messa
     }
   })()!;
   assert.equal(e.reason, 'InvalidImageName');
-  assert.match(e.kubeletMessage, /^Failed to apply default image tag "Foo": couldn't parse image reference "Foo": /);
+  assert.match(e.kubeletMessage, /^Failed to apply default image tag "Foo": couldn't parse image name "Foo": invalid reference format: repository name \(library\/Foo\) must be lowercase$/);
 });
 
 test('WWW-Authenticate challenges and docker config credentials', () => {

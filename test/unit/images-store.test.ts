@@ -123,6 +123,17 @@ test('pull: bearer tokens (anonymous and with credentials) and basic auth', asyn
       await assert.rejects(store.pull(`${basic.host}/app:1`, { credentials: { username: 'b', password: 'wrong' } }), /pull access denied/);
       assert.equal((await store.pull(`${basic.host}/app:1`, { credentials: { username: 'b', password: 'c' } })).id, img.manifest.digest);
     });
+    // Pods pulling one image at once with different secrets: each pull uses its own credentials.
+    await withStore(async (store) => {
+      const [none, wrong, right] = await Promise.allSettled([
+        store.pull(`${basic.host}/app:1`),
+        store.pull(`${basic.host}/app:1`, { credentials: { username: 'b', password: 'wrong' } }),
+        store.pull(`${basic.host}/app:1`, { credentials: { username: 'b', password: 'c' } }),
+      ]);
+      assert.match(String((none as PromiseRejectedResult).reason), /asks for a username and password/);
+      assert.match(String((wrong as PromiseRejectedResult).reason), /pull access denied/);
+      assert.equal((right as PromiseFulfilledResult<{ id: string }>).value.id, img.manifest.digest);
+    });
   } finally {
     await Promise.all([anon.close(), priv.close(), basic.close()]);
   }

@@ -18,6 +18,8 @@ import type { IpAllocator } from './ip-allocator.js';
 //   announced through `subscribe`, so the agent never has to poll.
 // - Operations a runtime cannot do reject with NotSupportedError; capability flags say so up front.
 
+import type { Credentials } from '../../images/registry-auth.js';
+
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
 export type SandboxState = 'ready' | 'notready';
 
@@ -138,6 +140,17 @@ export interface ImageInfo {
   size: number;
 }
 
+/**
+ * Registry credentials for a pull (CRI PullImageRequest.auth): the pod's imagePullSecrets as
+ * decoded docker config documents, looked up by the image's registry, or explicit credentials.
+ * Runtimes that do not talk to registries ignore it.
+ */
+export interface PullAuth {
+  credentials?: Credentials;
+  /** Decoded `.dockerconfigjson` / `.dockercfg` documents, the first with an entry winning. */
+  dockerConfigs?: unknown[];
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -219,7 +232,11 @@ export interface ContainerRuntime {
   updateRuntimeConfig(config: RuntimeConfig): void;
 
   imageStatus(image: string): Promise<ImageInfo | undefined>;
-  pullImage(image: string): Promise<ImageInfo>;
+  /**
+   * Pulls an image. A runtime that parses image references rejects a reference it cannot
+   * parse with an error whose `reason` is 'InvalidImageName' (imageStatus too).
+   */
+  pullImage(image: string, auth?: PullAuth): Promise<ImageInfo>;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   stopPodSandbox(id: string): Promise<void>;

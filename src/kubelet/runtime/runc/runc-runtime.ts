@@ -18,7 +18,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { ImageStore } from '../../../images/image-store.js';
-import type { Credentials } from '../../../images/registry-auth.js';
 import { credentialsFromDockerConfigs } from '../../../images/registry-auth.js';
 import { parseReference } from '../../../images/reference.js';
 import type { IpAllocator } from '../ip-allocator.js';
@@ -48,6 +47,7 @@ import {
   type LogEntry,
   type LogOptions,
   type PodSandboxConfig,
+  type PullAuth,
   type PodSandboxStatus,
   type RuntimeCapabilities,
   type RuntimeConfig,
@@ -226,7 +226,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   /** Pulls `image`; credentials from `auth` (imagePullSecrets' docker configs) when given. */
-  async pullImage(image: string, auth?: { credentials?: Credentials; dockerConfigs?: unknown[] }): Promise<ImageInfo> {
+  async pullImage(image: string, auth?: PullAuth): Promise<ImageInfo> {
     let credentials = auth?.credentials;
     if (!credentials && auth?.dockerConfigs?.length) credentials = credentialsFromDockerConfigs(parseReference(image).registry, auth.dockerConfigs);
     const img = await this.images.pull(image, { credentials });
