@@ -66,6 +66,7 @@ export class PodWorkers {
     let rec = this.records.get(uid);
     if (!pod) {
       if (rec) await this.teardown(rec);
+      else this.d.status.forget(uid);
       return;
     }
     if (rec?.deleteSent) return;
@@ -77,6 +78,7 @@ export class PodWorkers {
         // A pod being deleted that never got a sandbox needs no runtime to finish.
         if (!pod.metadata.deletionTimestamp || !this.d.defaultRuntime) {
           this.d.events.sandboxFailed(pod, errText(err));
+          this.publishWithoutSandbox(pod);
           return { requeueAfterMs: 30_000 };
         }
         runtime = this.d.defaultRuntime;
@@ -373,6 +375,23 @@ export class PodWorkers {
       await rec.runtime.removePodSandbox(id).catch((err) => this.d.log(`removing sandbox of pod ${rec.namespace}/${rec.name}: ${errText(err)}`));
     }
     if (rec.runtime.capabilities.mounts) await this.d.setup?.volumes.cleanup(rec.uid).catch((err) => this.d.log(`removing volumes of pod ${rec.namespace}/${rec.name}: ${errText(err)}`));
+  }
+
+  /** The status of a pod no runtime could take yet: its containers wait in ContainerCreating, as upstream's do. */
+  private publishWithoutSandbox(pod: KObject): void {
+    const view = (c: JsonObject, kind: ContainerKind): ContainerView => ({ name: String(c.name), kind, image: String(c.image ?? ''), restartCount: 0, started: false, ready: false });
+    const status = generatePodStatus({
+      pod,
+      runtimeType: this.d.defaultRuntime?.type ?? '',
+      initContainers: initContainersOf(pod).map((c) => view(c, isSidecar(c) ? 'sidecar' : 'init')),
+      containers: containersOf(pod).map((c) => view(c, 'regular')),
+      sandboxReady: false,
+      hostIP: this.d.nodeIP,
+      podIsTerminal: false,
+      previous: this.d.status.latest(pod.metadata.uid!),
+      now: this.d.clock.now(),
+    });
+    this.d.status.set(pod, status);
   }
 
   private publish(pod: KObject, rec: PodRecord, byId: ById, plan: SyncPlan): void {

@@ -71,7 +71,7 @@ describe('spec.runtimeClassName on a sim node', { skip: missing() }, () => {
     assert.match(ok(c.kubectl(['describe', 'node', 'k8ts-node-1'])), /Container Runtime Version:\s+sim:\/\//);
   });
 
-  test('a runtime that cannot start: FailedCreatePodSandBox with the reason, the pod Pending, the node fine', async () => {
+  test('a runtime that cannot start: FailedCreatePodSandBox with the reason, the pod Pending in ContainerCreating, the node fine', async () => {
     ok(c.kubectl(['apply', '-f', '-'], { input: pod('runc-pod', 'sleep 3600', 'runc') }));
     const ev = await eventually(() => {
       const list = json(c, ['get', 'events', '--field-selector', 'involvedObject.name=runc-pod,reason=FailedCreatePodSandBox']).items;
@@ -80,6 +80,8 @@ describe('spec.runtimeClassName on a sim node', { skip: missing() }, () => {
     assert.equal(ev.type, 'Warning');
     assert.match(ev.message, /^Failed to create pod sandbox: failed to get sandbox runtime: the runtime for "runc" cannot start on this node: the runc runtime needs root and runc \(Debian package runc, or --runc-path\): \/nonexistent\/k8ts-test\/runc is missing or not executable/);
     assert.equal(json(c, ['get', 'pod', 'runc-pod']).status.phase, 'Pending');
+    // As upstream shows a pod without a sandbox: its containers wait in ContainerCreating.
+    await eventually(() => /^runc-pod\s+0\/1\s+ContainerCreating\s/.test(ok(c.kubectl(['get', 'pod', 'runc-pod', '--no-headers']))), 'ContainerCreating in kubectl get');
     ok(c.kubectl(['apply', '-f', '-'], { input: pod('sim-pod-2', 'sleep 3600') }));
     await running('sim-pod-2');
     ok(c.kubectl(['delete', 'pod', 'runc-pod', 'sim-pod-2', '--grace-period=0', '--force']));
