@@ -5,6 +5,7 @@
 
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { insecureHttpsFetch } from './insecure-fetch.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { basicAuth, parseChallenges, type Credentials } from './registry-auth.js';
 import { registryHost } from './reference.js';
@@ -83,7 +84,7 @@ export class RegistryClient {
     return mayUsePlainHttp(this.registry, this.opts.insecureRegistries);
   }
 
-  /** fetch with the learned scheme; for insecure registries, HTTPS then HTTP. */
+  /** fetch with the learned scheme; for insecure registries, HTTPS (unverified) then HTTP. */
   private async send(path: string, init: RequestInit): Promise<Response> {
     const known = this.schemes.get(this.host);
     const order: ('https' | 'http')[] = known ? [known] : this.mayUseHttp() ? ['https', 'http'] : ['https'];
@@ -94,7 +95,12 @@ export class RegistryClient {
         const ac = new AbortController();
         const timer = setTimeout(() => ac.abort(new Error('timeout awaiting response headers')), this.opts.requestTimeoutMs ?? 30_000);
         try {
-          const res = await fetch(`${scheme}://${this.host}${path}`, { ...init, signal: ac.signal, redirect: 'follow' });
+          const url = `${scheme}://${this.host}${path}`;
+          // A registry that may use plain HTTP may also serve HTTPS with a certificate nobody signed.
+          const res =
+            scheme === 'https' && this.mayUseHttp()
+              ? await insecureHttpsFetch(url, { method: init.method, headers: init.headers as Record<string, string> | undefined, signal: ac.signal })
+              : await fetch(url, { ...init, signal: ac.signal, redirect: 'follow' });
           this.schemes.set(this.host, scheme);
           return res;
         } finally {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { ImageStore } from '../../src/images/image-store.js';
 import { writeTar } from '../../src/images/tar-writer.js';
 import { busyboxLayer, makeLayer, registryMissing, startRegistry } from '../fixtures/busybox-registry.js';
+import { ensurePki } from '../../src/cli/pki.js';
 
 const missing = registryMissing();
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
@@ -28,9 +29,7 @@ test('images from a real registry: busybox with whiteouts, OCI and Docker manife
     await reg.push('probe/busybox', '2.0-docker', { layers: [base], config: { Cmd: ['/bin/sh'] }, docker: true });
 
     const store = new ImageStore({ root: join(dir, 'images') });
-    const t0 = Date.now();
     const img = await store.pull(`${reg.host}/probe/busybox:2.0`);
-    const pullMs = Date.now() - t0;
     assert.equal(img.repoDigest, `${reg.host}/probe/busybox@${digest}`);
     assert.deepEqual(img.config.config?.Entrypoint, ['/bin/sh', '-c']);
     const rootfs = await store.rootfs(img.id);
@@ -44,7 +43,6 @@ test('images from a real registry: busybox with whiteouts, OCI and Docker manife
       const r = spawnSync('chroot', [rootfs, '/bin/sh', '-c', 'echo ok from $(basename $(readlink /bin/ls))'], { encoding: 'utf8' });
       assert.equal(r.stdout, 'ok from busybox\n');
     }
-    assert.ok(pullMs < 10_000, `pull took ${pullMs} ms`);
     const docker = await store.pull(`${reg.host}/probe/busybox:2.0-docker`);
     assert.notEqual(docker.id, img.id);
     await assert.rejects(store.pull(`${reg.host}/probe/busybox:nope`), {
@@ -80,6 +78,25 @@ test('images from a real registry: busybox with whiteouts, OCI and Docker manife
     assert.equal(imp.status, 0, imp.stderr);
     assert.match(imp.stdout, /^imported docker\.io\/offline\/busybox:1 \(sha256:[a-f0-9]{64}, [\d.]+[kM]B\)\n$/);
     assert.match(cli('ls').stdout, /docker\.io\/offline\/busybox\s+1\s/);
+  } finally {
+    await reg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a loopback registry serving HTTPS with a certificate nobody signed: pulled without verification, as an insecure registry', { skip: missing }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-img-tls-'));
+  const pki = await ensurePki(dir, ['127.0.0.1']);
+  const reg = await startRegistry({ tls: { cert: pki.serverCert, key: pki.serverKey } });
+  try {
+    // The registry speaks only TLS: plain HTTP gets a 400, so a pull that works went over HTTPS.
+    const plain = await fetch(`http://${reg.host}/v2/`);
+    assert.equal(plain.status, 400);
+    await reg.push('probe/tls', '1', { layers: [busyboxLayer()], config: { Cmd: ['/bin/sh'] } });
+    const store = new ImageStore({ root: join(dir, 'images') });
+    const img = await store.pull(`${reg.host}/probe/tls:1`);
+    assert.equal(img.name, `${reg.host}/probe/tls:1`);
+    assert.ok(existsSync(join(await store.rootfs(img.id), 'bin/busybox')));
   } finally {
     await reg.stop();
     rmSync(dir, { recursive: true, force: true });
