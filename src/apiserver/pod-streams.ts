@@ -1,8 +1,8 @@
-// pods/log, pods/exec and pods/attach, served as kube-apiserver serves them: the request is
+// pods/log, pods/exec, pods/attach and pods/portforward, served as kube-apiserver serves them: the request is
 // checked here (the pod is placed, the container exists: pkg/registry/core/pod/strategy.go
 // LogLocation and streamLocation), then proxied to the kubelet API of the pod's node: logs as a
-// streamed GET, exec and attach as an upgrade whose bytes are relayed both ways, so the
-// WebSocket (or SPDY) conversation is the kubelet's. The node is reached at its InternalIP (or
+// streamed GET, exec, attach and portforward as an upgrade whose bytes are relayed both ways, so
+// the WebSocket or SPDY/3.1 conversation is the kubelet's. The node is reached at its InternalIP (or
 // loopback when that address is this machine's) on status.daemonEndpoints.kubeletEndpoint.Port,
 // over TLS pinned to the certificate fingerprint the agent publishes on its Node, with the
 // cluster's bearer token.
@@ -40,7 +40,6 @@ export class NodePodStreams implements PodStreams {
   ) {}
 
   async handle(kind: 'log' | 'exec' | 'attach' | 'portforward', pod: KObject, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    if (kind === 'portforward') throw apiErr.badRequest('port-forward is not supported by k8ts yet');
     if (kind !== 'log') throw apiErr.badRequest('Upgrade request required');
     const container = chooseContainer(pod, query.get('container') ?? '');
     const ep = this.endpoint(pod);
@@ -72,25 +71,35 @@ export class NodePodStreams implements PodStreams {
     });
   }
 
-  /** exec and attach: WebSocket (or SPDY) upgrades, relayed to the kubelet as bytes. */
+  /** exec, attach and portforward: WebSocket or SPDY/3.1 upgrades, relayed to the kubelet as bytes. */
   async upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ResourceRequest, query: URLSearchParams): Promise<void> {
     const sub = info.subresource;
-    if (sub === 'portforward') throw apiErr.badRequest('port-forward is not supported by k8ts yet');
-    if (sub !== 'exec' && sub !== 'attach') throw apiErr.badRequest(`${sub ?? 'the pod'} does not accept upgrade requests`);
+    if (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward') throw apiErr.badRequest(`${sub ?? 'the pod'} does not accept upgrade requests`);
     const pod = this.pod(info.namespace ?? 'default', info.name!);
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      throw apiErr.badRequest(`cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${pod.status.phase}`);
+    let path: string;
+    if (sub === 'portforward') {
+      if (pod.status?.phase !== 'Running') throw apiErr.badRequest(`unable to forward port because pod is not running. Current status=${String(pod.status?.phase ?? 'Pending')}`);
+      const q = new URLSearchParams();
+      for (const p of query.getAll('ports')) q.append('port', p);
+      path = `/portForward/${enc(pod.metadata.namespace!)}/${enc(pod.metadata.name!)}${q.size ? `?${q}` : ''}`;
+    } else {
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+        throw apiErr.badRequest(`cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${pod.status.phase}`);
+      }
+      const container = chooseContainer(pod, query.get('container') ?? '');
+      const q = new URLSearchParams();
+      for (const [k, v] of query) if (k !== 'container') q.append(k, v);
+      path = `/${sub}/${enc(pod.metadata.namespace!)}/${enc(pod.metadata.name!)}/${enc(container)}${q.size ? `?${q}` : ''}`;
     }
-    const container = chooseContainer(pod, query.get('container') ?? '');
     const ep = this.endpoint(pod);
-    const q = new URLSearchParams();
-    for (const [k, v] of query) if (k !== 'container') q.append(k, v);
-    const path = `/${sub}/${enc(pod.metadata.namespace!)}/${enc(pod.metadata.name!)}/${enc(container)}${q.size ? `?${q}` : ''}`;
     const headers: Record<string, string | string[]> = {};
     for (const h of UPGRADE_HEADERS) {
       const v = req.headers[h];
       if (v !== undefined) headers[h] = v;
     }
+    // A SPDY upgrade is a POST without a body: say so, or the request would be sent chunked and
+    // its terminating chunk would reach the kubelet as the first SPDY bytes.
+    if ((req.method ?? 'GET') !== 'GET') headers['content-length'] = '0';
     const upstream = await this.request(ep, req.method ?? 'GET', path, headers);
     socket.on('error', () => upstream.destroy());
     upstream.on('upgrade', (kres, ksock, khead) => {

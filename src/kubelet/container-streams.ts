@@ -63,6 +63,25 @@ export class ContainerStreams {
     return rt.attach(rec.containers.get(container)!.currentId!, opts);
   }
 
+  /**
+   * Where a port-forward of the pod dials: the pod IP on runtimes with their own pod network,
+   * loopback for hostNetwork pods and for the process runtime, whose pods share the node's network.
+   */
+  portForward(namespace: string, name: string): { podId: string; netns: string; host: string } {
+    const { rec, pod } = this.find(namespace, name);
+    const rt = rec.runtime;
+    if (rt.capabilities.simulatedProbes) {
+      throw badRequest(`pod ${name} runs on the ${rt.type} runtime, whose containers are simulated and listen on no ports: port-forward needs the process or runc runtime`);
+    }
+    if (!rec.sandboxReady || !rec.sandboxId) throw badRequest(`unable to forward port because pod is not running. Current status=${String(pod.status?.phase ?? 'Pending')}`);
+    const hostNetwork = pod.spec?.hostNetwork === true;
+    if (rt.capabilities.podNetwork && !hostNetwork) {
+      if (!rec.podIP) throw badRequest(`pod ${name} has no IP yet`);
+      return { podId: rec.sandboxId, netns: `${rt.type} sandbox ${rec.sandboxId}`, host: rec.podIP };
+    }
+    return { podId: rec.sandboxId, netns: 'host', host: '127.0.0.1' };
+  }
+
   private running(namespace: string, name: string, container: string): { rec: PodRecord } {
     const { rec, pod } = this.find(namespace, name);
     if (![...containersOf(pod), ...initContainersOf(pod)].some((c) => c.name === container)) throw badRequest(`container ${container} is not valid for pod ${name}`);

@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kubectlVersion, ok, rawRequest, startCluster, type Cluster } from './harness.js';
+import { eventually, KUBECTL, kubectlVersion, ok, rawRequest, startCluster, type Cluster } from './harness.js';
 
 /** An HTTPS proxy to the cluster (same certificate) answering /openapi/v3 with upstream's 404. */
 async function startV3HidingProxy(c: Cluster): Promise<{ url: string; close(): Promise<void> }> {
@@ -172,5 +172,22 @@ items:
     const good = ok(c.kubectl(['apply', '-f', '-'], { binary: kubectlVersion(27), input: list('') }));
     assert.match(good, /^configmap\/list-cm created$/m);
     assert.match(good, /^pod\/list-pod created$/m);
+  });
+
+  test('kubectl 1.27 and 1.29 exec over SPDY/3.1 (sim runtime); port-forward to a sim pod is refused with the reason', async () => {
+    ok(c.kubectl(['apply', '-f', '-'], { input: pod('spdy-sim') }));
+    await eventually(() => JSON.parse(ok(c.kubectl(['get', 'pod', 'spdy-sim', '-o', 'json']))).status.phase === 'Running', 'spdy-sim Running');
+    for (const minor of [27, 29]) {
+      const binary = kubectlVersion(minor);
+      assert.equal(ok(c.kubectl(['exec', 'spdy-sim', '--', 'echo', 'hello', 'spdy'], { binary })), 'hello spdy\n');
+      const fail = c.kubectl(['exec', 'spdy-sim', '--', 'sh', '-c', 'exit 4'], { binary });
+      assert.equal(fail.code, 4, fail.stderr);
+      assert.match(fail.stderr, /command terminated with exit code 4/);
+    }
+    for (const binary of [kubectlVersion(27), KUBECTL]) {
+      const pf = c.kubectl(['port-forward', 'pod/spdy-sim', '0:80'], { binary, timeoutMs: 30_000 });
+      assert.equal(pf.code, 1);
+      assert.match(pf.stderr, /pod spdy-sim runs on the sim runtime, whose containers are simulated and listen on no ports: port-forward needs the process or runc runtime/);
+    }
   });
 });

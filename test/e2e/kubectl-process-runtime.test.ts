@@ -7,7 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -78,10 +81,45 @@ function shimsOf(dataDir: string): number[] {
   return found;
 }
 
+/** A shell command serving /tmp/www (index.html and a 1 MB file `big`) over HTTP on the host's loopback. */
+function webCommand(port: number): string {
+  const serve = existsSync('/bin/busybox') ? `exec /bin/busybox httpd -f -p 127.0.0.1:${port} -h /tmp/www` : `cd /tmp/www && exec python3 -m http.server ${port} --bind 127.0.0.1`;
+  return `mkdir -p /tmp/www && echo hello-from-web > /tmp/www/index.html && head -c 1000000 /dev/urandom > /tmp/www/big && ${serve}`;
+}
+
+function webPod(name: string, port: number): string {
+  return pod(name, webCommand(port));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+/** A GET on a fresh connection. */
+function httpGet(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 20_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
 /** Runs kubectl under `script` so it has a terminal (exec -it), feeding it `input`. */
-function kubectlOnTerminal(c: Cluster, args: string, input: string): Promise<{ code: number | null; out: string }> {
+function kubectlOnTerminal(c: Cluster, args: string, input: string, binary = KUBECTL): Promise<{ code: number | null; out: string }> {
   const cache = tempDir('k8ts-kubectl-cache-');
-  const cmd = `${KUBECTL} --kubeconfig ${c.kubeconfig} --cache-dir ${cache} ${args}`;
+  const cmd = `${binary} --kubeconfig ${c.kubeconfig} --cache-dir ${cache} ${args}`;
   return new Promise((resolve) => {
     const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -177,17 +215,101 @@ describe('kubectl with the process runtime', () => {
     assert.match(r.out, /# /); // the shell's prompt: it saw a terminal
   });
 
-  test('kubectl attach streams the container\'s output; old kubectl (SPDY only) is told which versions can exec', async () => {
-    const attach = c.kubectlStream(['attach', 'ticker']);
-    try {
-      const seen = (attach.output().match(/tick (\d+)/g) ?? []).length;
-      await eventually(() => (attach.output().match(/tick (\d+)/g) ?? []).length >= seen + 3, 'ticks through attach', 20_000);
-    } finally {
-      await attach.stop();
+  test('kubectl attach streams the container\'s output (WebSocket, and SPDY for kubectl 1.27)', async () => {
+    for (const binary of [KUBECTL, kubectlVersion(27)]) {
+      const attach = c.kubectlStream(['attach', 'ticker'], { binary });
+      try {
+        await eventually(() => (attach.output().match(/tick (\d+)/g) ?? []).length >= 3, `ticks through attach (${binary})`, 20_000);
+      } finally {
+        await attach.stop();
+      }
     }
-    const old = c.kubectl(['exec', 'ticker', '--', 'true'], { binary: kubectlVersion(29) });
-    assert.equal(old.code, 1);
-    assert.match(old.stderr, /Error from server \(BadRequest\): .*kubectl 1\.27-1\.29 speak only SPDY\/3\.1, which k8ts does not implement: use kubectl 1\.30 or newer/);
+  });
+
+  for (const minor of [27, 29]) {
+    const binary = kubectlVersion(minor);
+    test(`kubectl 1.${minor} (SPDY/3.1): exec with stdin and exit codes, exec -it on a terminal, cp both ways`, async () => {
+      assert.equal(ok(c.kubectl(['exec', '-i', 'ticker', '--', 'cat'], { binary, input: 'hi\nthere\n' })), 'hi\nthere\n');
+      const both = c.kubectl(['exec', 'ticker', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { binary });
+      assert.equal(both.code, 3);
+      assert.equal(both.stdout, 'out\n');
+      assert.match(both.stderr, /^err\n(.|\n)*command terminated with exit code 3/);
+      assert.equal(ok(c.kubectl(['exec', 'ticker', '--', 'hostname'], { binary })), 'ticker\n');
+      const r = await kubectlOnTerminal(c, 'exec -it ticker -- sh', 'echo answer=$((6*7))\ntty\nexit 5\n', binary);
+      assert.equal(r.code, 5, r.out);
+      assert.match(r.out, /answer=42/);
+      assert.match(r.out, /\/dev\/pts\/\d+/);
+      // cp: tar through exec, more than the 64 KiB SPDY window each way.
+      const dir = tempDir('k8ts-cp-');
+      try {
+        const data = randomBytes(600 * 1024);
+        writeFileSync(join(dir, 'up.bin'), data);
+        ok(c.kubectl(['cp', join(dir, 'up.bin'), `ticker:/tmp/cp-${minor}.bin`], { binary, timeoutMs: 60_000 }));
+        const sum = ok(c.kubectl(['exec', 'ticker', '--', 'md5sum', `/tmp/cp-${minor}.bin`], { binary })).split(' ')[0];
+        assert.equal(sum, createHash('md5').update(data).digest('hex'));
+        ok(c.kubectl(['cp', `ticker:/tmp/cp-${minor}.bin`, join(dir, 'down.bin')], { binary, timeoutMs: 60_000 }));
+        assert.ok(readFileSync(join(dir, 'down.bin')).equals(data));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('port-forward (SPDY for 1.27 and 1.30, SPDY in WebSocket for 1.31+): several connections, a refused port, a deployment', async () => {
+    const [port, closedPort, depPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    ok(c.kubectl(['apply', '-f', '-'], { input: webPod('web', port) }));
+    ok(c.kubectl(['create', 'deployment', 'webdep', '--image=busybox:1.36', '--', 'sh', '-c', webCommand(depPort)]));
+    await eventually(() => json(c, ['get', 'pod', 'web']).status.phase === 'Running', 'web Running');
+    const bigSum = await eventually(() => {
+      const r = c.kubectl(['exec', 'web', '--', 'md5sum', '/tmp/www/big']);
+      return r.code === 0 ? r.stdout.split(' ')[0] : undefined;
+    }, 'the web pod wrote its files');
+    for (const [binary, transport] of [
+      [kubectlVersion(27), 'POST'],
+      [kubectlVersion(30), 'POST'],
+      [kubectlVersion(31), 'GET'],
+      [KUBECTL, 'GET'],
+    ]) {
+      const pf = c.kubectlStream(['port-forward', 'pod/web', `:${port}`, '-v=6'], { binary });
+      try {
+        const local = await eventually<number>(() => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(pf.output())?.[1]) || (undefined as unknown as number), `port-forward listening (${binary})`);
+        const bodies = await Promise.all([1, 2, 3, 4].map(() => httpGet(local, '/')));
+        for (const b of bodies) assert.deepEqual([b.status, b.body.toString()], [200, 'hello-from-web\n']);
+        const big = await httpGet(local, '/big');
+        assert.equal(big.body.length, 1_000_000);
+        assert.equal(createHash('md5').update(big.body).digest('hex'), bigSum);
+        assert.match(pf.output(), /Handling connection for \d+/);
+        // 1.31+ tunnel SPDY in a WebSocket (GET), older ones upgrade a POST to SPDY/3.1: no fallback taken.
+        assert.match(pf.output(), new RegExp(`${transport} https://\\S+/pods/web/portforward 101 Switching Protocols`));
+        assert.doesNotMatch(pf.output(), /fallback/i);
+      } finally {
+        await pf.stop();
+      }
+      // Nothing listens there: the kubelet's dial error reaches kubectl on the error stream.
+      const refused = c.kubectlStream(['port-forward', 'pod/web', `:${closedPort}`], { binary });
+      try {
+        const local = await eventually<number>(() => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(refused.output())?.[1]) || (undefined as unknown as number), `port-forward listening (${binary})`);
+        await httpGet(local, '/').catch(() => undefined);
+        await eventually(
+          () => new RegExp(`an error occurred forwarding ${local} -> ${closedPort}: error forwarding port ${closedPort} to pod [0-9a-f]+, uid : failed to execute portforward in network namespace \\\\?"host\\\\?": dial tcp4 127\\.0\\.0\\.1:${closedPort}: connect: connection refused`).test(refused.output()),
+          `the refusal printed by ${binary}`,
+        );
+      } finally {
+        await refused.stop();
+      }
+    }
+    // kubectl resolves a deployment to one of its pods itself.
+    await eventually(() => c.kubectl(['rollout', 'status', 'deployment/webdep', '--timeout=5s']).code === 0, 'webdep available');
+    const dep = c.kubectlStream(['port-forward', 'deployment/webdep', `:${depPort}`]);
+    try {
+      const local = await eventually<number>(() => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(dep.output())?.[1]) || (undefined as unknown as number), 'port-forward to the deployment');
+      const b = await eventually(() => httpGet(local, '/').catch(() => undefined), 'a page through the deployment');
+      assert.equal(b!.body.toString(), 'hello-from-web\n');
+    } finally {
+      await dep.stop();
+    }
+    ok(c.kubectl(['delete', 'deployment', 'webdep']));
+    ok(c.kubectl(['delete', 'pod', 'web', '--grace-period=1']));
   });
 
   test('exec over v4.channel.k8s.io (other WebSocket clients): channels and the exit Status', async () => {
