@@ -105,7 +105,7 @@ describe('kubectl with the runc runtime', { skip }, () => {
     assert.equal(it.status, 4);
   });
 
-  test('two containers talk over localhost; the pod IP is reachable from the node', async () => {
+  test('two containers talk over localhost; the pod IP is reachable from the node and through kubectl port-forward', async () => {
     const client = { name: 'client', image: img.busybox, command: ['sh', '-c', 'until wget -qO- http://127.0.0.1:8080/index.html; do sleep 0.2; done; sleep 3600'] };
     ok(c.kubectl(['apply', '-f', '-'], { input: podJson('pair', [{ name: 'web', image: img.web }, client]) }));
     const p = await waitRunning('pair');
@@ -117,6 +117,14 @@ describe('kubectl with the runc runtime', { skip }, () => {
     assert.equal(await res.text(), 'hello from the web container\n');
     // The hostname is the pod name in every container; /etc/hosts names the pod IP.
     assert.match(ok(c.kubectl(['exec', 'pair', '-c', 'client', '--', 'cat', '/etc/hosts'])), new RegExp(`^${ip.replace(/\./g, '\\.')}\\tpair$`, 'm'));
+    // port-forward reaches the pod's own network namespace (the kubelet dials the pod IP).
+    const pf = c.kubectlStream(['port-forward', 'pod/pair', ':8080']);
+    try {
+      const local = await eventually(() => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.output())?.[1]) || undefined, 'port-forward listening');
+      assert.equal(await (await fetch(`http://127.0.0.1:${local}/index.html`)).text(), 'hello from the web container\n');
+    } finally {
+      await pf.stop();
+    }
   });
 
   test('a missing image: ErrImagePull with the registry\'s answer, then ImagePullBackOff', async () => {
