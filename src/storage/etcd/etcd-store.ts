@@ -64,6 +64,18 @@ export interface EtcdStoreOptions {
   callTimeoutMs?: number;
 }
 
+/** connect() found no etcd answering at the given URLs. */
+export class EtcdUnreachableError extends Error {
+  constructor(
+    readonly servers: readonly string[],
+    cause: unknown,
+  ) {
+    // gRPC's messages end in an empty "Resolution note: " for plain connection failures.
+    const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\s*Resolution note:\s*$/, '');
+    super(`cannot reach etcd at ${servers.join(',')}: ${why}`, { cause });
+  }
+}
+
 const COMPACTED = 'required revision has been compacted';
 const FUTURE = 'required revision is a future revision';
 
@@ -94,8 +106,7 @@ export class EtcdStore implements Store {
       await store.client.kv.range({ key: store.probeKey, count_only: true }, { deadline: Date.now() + timeoutMs });
     } catch (err) {
       await store.close();
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new Error(`cannot reach etcd at ${opts.servers.join(',')}: ${msg}`, { cause: err });
+      throw new EtcdUnreachableError(opts.servers, err);
     }
     store.compactor?.start();
     return store;
