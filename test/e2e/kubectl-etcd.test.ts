@@ -5,7 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eventually, ok, rawRequest, startCluster, tempDir, type Cluster } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { K8TS_BIN, eventually, ok, rawRequest, startCluster, tempDir, type Cluster } from './harness.js';
 import { etcdSkipReason, startEtcd, type EtcdServer } from '../fixtures/etcd-server.js';
 import { rmSync } from 'node:fs';
 
@@ -127,4 +129,28 @@ describe('k8ts up --storage etcd', { skip }, () => {
     assert.ok(BigInt(next.metadata.resourceVersion) > maxAcked);
     assert.equal(await c2.stop(), 0);
   });
+});
+
+test('k8ts up --storage etcd exits with a clear error when etcd is unreachable', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const dir = tempDir();
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const r = spawnSync(process.execPath, [K8TS_BIN, 'up', '--data-dir', dir, '--port', '0', '--storage', 'etcd', '--etcd-servers', url], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: cannot reach etcd at ${url}: .*ECONNREFUSED`, 'm'));
+    const usage = spawnSync(process.execPath, [K8TS_BIN, 'up', '--data-dir', dir, '--storage', 'etcd'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(usage.status, 1);
+    assert.match(usage.stderr, /--storage etcd needs --etcd-servers/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
