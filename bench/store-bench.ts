@@ -1,15 +1,41 @@
-// SqliteStore write benchmark: creates/s and create latency (p50/p99/max) with 1, 10 and 50
-// concurrent writers, 10k pod-sized objects per run, each run on a fresh file. A last run adds a
+// Store write benchmark: creates/s and create latency (p50/p99/max) with 1, 10 and 50
+// concurrent writers, 10k pod-sized objects per run, each run on a fresh store. A last run adds a
 // WatchCache (as the API server has) to include event fan-out, then times cache list pages.
-// Run by hand: npx tsx bench/store-bench.ts [objects]
+// Run by hand: npx tsx bench/store-bench.ts [objects] [sqlite|etcd]
+// etcd: a private etcd (Debian's etcd-server, fsync on) on loopback, each run in its own key prefix.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { EtcdStore } from '../src/storage/etcd/etcd-store.js';
+import type { Store } from '../src/storage/store.js';
 import { WatchCache } from '../src/storage/watch-cache.js';
+import { startEtcd, type EtcdServer } from '../test/fixtures/etcd-server.js';
 
 const OBJECTS = Number(process.argv[2] ?? 10_000);
+const BACKEND = process.argv[3] ?? 'sqlite';
+if (BACKEND !== 'sqlite' && BACKEND !== 'etcd') throw new Error(`unknown backend ${BACKEND}: sqlite or etcd`);
+let etcd: EtcdServer | undefined;
+let runs = 0;
+
+/** A fresh store (no automatic compaction) and how to dispose of it. */
+async function openStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (BACKEND === 'etcd') {
+    etcd ??= await startEtcd();
+    const store = await EtcdStore.connect({ servers: [etcd.url], prefix: `/bench-${runs++}`, compaction: { intervalMs: 0 } });
+    return { store, dispose: () => store.close() };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-bench-'));
+  const store = SqliteStore.open(path.join(dir, 'state.db'), { compaction: { intervalMs: 0 } });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 function podJson(i: number): string {
   return JSON.stringify({
@@ -54,8 +80,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function run(writers: number, withCache: boolean): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-bench-'));
-  const store = SqliteStore.open(path.join(dir, 'state.db'));
+  const { store, dispose } = await openStore();
   const cache = withCache ? new WatchCache(store) : undefined;
   await cache?.start();
   const values = Array.from({ length: OBJECTS }, (_, i) => podJson(i));
@@ -101,15 +126,13 @@ async function run(writers: number, withCache: boolean): Promise<void> {
   }
   const listStart = performance.now();
   const page = await store.list('/core/pods/', { limit: 500 });
-  console.log(`${''.padEnd(26)} SqliteStore list page of ${page.items.length}: ${(performance.now() - listStart).toFixed(2)} ms`);
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`${''.padEnd(26)} ${store.backend} store list page of ${page.items.length}: ${(performance.now() - listStart).toFixed(2)} ms`);
+  await dispose();
 }
 
 /** Update latency while a large compaction runs in the background (it must not stall writers). */
 async function updatesDuringCompaction(writers: number): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-bench-'));
-  const store = SqliteStore.open(path.join(dir, 'state.db'), { compaction: { intervalMs: 0 } });
+  const { store, dispose } = await openStore();
   const revs: bigint[] = [];
   const value = podJson(0);
   for (let i = 0; i < OBJECTS; i += 500) {
@@ -145,11 +168,15 @@ async function updatesDuringCompaction(writers: number): Promise<void> {
   console.log(
     `${`${writers} writers, compacting ${history} revs`.padEnd(26)} ${String(Math.round(lat.length / secs)).padStart(6)} updates/s   p50 ${pct(lat, 50).toFixed(2)} ms   p99 ${pct(lat, 99).toFixed(2)} ms   max ${lat[lat.length - 1].toFixed(2)} ms   (compaction took ${compactMs.toFixed(0)} ms)`,
   );
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await dispose();
 }
 
-console.log(`SqliteStore (WAL, synchronous=FULL, group commit), ${OBJECTS} pod-sized creates per run (${podJson(0).length} bytes each)`);
+console.log(
+  BACKEND === 'etcd'
+    ? `EtcdStore (local single-member etcd, fsync on, gRPC), ${OBJECTS} pod-sized creates per run (${podJson(0).length} bytes each)`
+    : `SqliteStore (WAL, synchronous=FULL, group commit), ${OBJECTS} pod-sized creates per run (${podJson(0).length} bytes each)`,
+);
 for (const writers of [1, 10, 50]) await run(writers, false);
 await run(50, true);
 await updatesDuringCompaction(10);
+await etcd?.destroy();

@@ -2,6 +2,7 @@
 
 import { DataDirLockedError } from './data-dir-lock.js';
 import { UsageError } from './flags.js';
+import { EtcdUnreachableError } from '../storage/etcd/etcd-store.js';
 import { up } from './up.js';
 import { agent } from './agent.js';
 import { image } from './image.js';
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof UsageError || err instanceof DataDirLockedError) console.error(`error: ${err.message}`);
+    if (err instanceof UsageError || err instanceof DataDirLockedError || err instanceof EtcdUnreachableError) console.error(`error: ${err.message}`);
     else console.error('error:', err);
     process.exit(1);
   },

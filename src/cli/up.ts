@@ -6,6 +6,7 @@ import { parseGoDuration } from '../api/duration.js';
 import { startCluster } from './cluster.js';
 import { MemoryStore } from '../storage/memory/memory-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { EtcdStore } from '../storage/etcd/etcd-store.js';
 import type { Store } from '../storage/store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { resolveRuncPath } from '../kubelet/runtime/runc/preflight.js';
@@ -17,7 +18,9 @@ export const UP_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', default: './.k8ts', help: 'directory for the store, certificates and kubeconfig' },
   port: { type: 'number', default: 6443, help: 'HTTPS port of the API server' },
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
-  storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite or memory' },
+  storage: { type: 'string', default: 'sqlite', help: 'storage backend: sqlite, etcd or memory' },
+  'etcd-servers': { type: 'string', help: 'with --storage etcd: comma-separated etcd client URLs, e.g. http://127.0.0.1:2379' },
+  'etcd-prefix': { type: 'string', default: '/registry', help: 'with --storage etcd: the prefix of every key k8ts keeps in etcd' },
   nodes: { type: 'number', default: 1, help: 'node agents to run in this process (0: control plane only)' },
   runtime: { type: 'string', default: 'sim', help: 'default container runtime of the nodes: sim, process or runc (pods pick another with spec.runtimeClassName)' },
   'insecure-registry': { type: 'string', repeatable: true, help: 'registry HOST:PORT that may be pulled from over plain HTTP (repeatable; loopback registries always may)' },
@@ -46,9 +49,11 @@ export async function up(argv: string[]): Promise<number> {
     const pki = await ensurePki(dataDir, sans);
     const token = ensureToken(dataDir);
     const backend = String(flags.storage);
+    if (flags['etcd-servers'] !== undefined && backend !== 'etcd') throw new UsageError('--etcd-servers needs --storage etcd');
     if (backend === 'sqlite') store = SqliteStore.open(join(dataDir, 'state.db'));
     else if (backend === 'memory') store = new MemoryStore();
-    else throw new UsageError(`unknown --storage ${backend}: use sqlite or memory`);
+    else if (backend === 'etcd') store = await EtcdStore.connect({ servers: etcdServers(flags['etcd-servers']), prefix: String(flags['etcd-prefix']) });
+    else throw new UsageError(`unknown --storage ${backend}: use sqlite, etcd or memory`);
     const kubeconfig = join(dataDir, 'kubeconfig');
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     // The kubeconfig exists before the API answers (port 0 picks a free port, known only after listen).
@@ -91,4 +96,24 @@ export async function up(argv: string[]): Promise<number> {
     await store?.close().catch(() => undefined);
     unlock();
   }
+}
+
+/** --etcd-servers: comma-separated http:// client URLs (TLS to etcd is not supported yet). */
+function etcdServers(value: unknown): string[] {
+  if (value === undefined || String(value).trim() === '') throw new UsageError('--storage etcd needs --etcd-servers, e.g. --etcd-servers http://127.0.0.1:2379');
+  const urls = String(value)
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const u of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new UsageError(`invalid --etcd-servers URL ${u}: expected http://HOST:PORT`);
+    }
+    if (parsed.protocol !== 'http:') throw new UsageError(`invalid --etcd-servers URL ${u}: only http:// is supported (no TLS to etcd yet)`);
+    if (!parsed.port) throw new UsageError(`invalid --etcd-servers URL ${u}: give the port, e.g. http://${parsed.hostname}:2379`);
+  }
+  return urls;
 }

@@ -11,6 +11,10 @@
 // - Watches deliver every event with revision > fromRevision, in revision order, exactly once.
 //   A fromRevision older than the compacted revision fails with StoreCompactedError.
 // Revisions are bigint: int64 in Kubernetes, and they must not silently lose precision.
+// etcd: revisions are etcd's own, cluster-wide. A fresh etcd is at revision 1 while empty, and
+// writes of other clients (other key prefixes) advance it too, so a store's revisions strictly
+// increase but may skip numbers; concurrent writes to different keys need not get revisions in
+// issue order (writes to one key do).
 
 export interface Entry {
   key: string;
@@ -56,7 +60,7 @@ export interface Watcher {
 
 export interface Store {
   readonly backend: string;
-  /** The latest revision of the store (0n when empty). */
+  /** The latest revision of the store (0n for a new memory or sqlite store; etcd: its cluster revision). */
   currentRevision(): Promise<bigint>;
   get(key: string): Promise<Entry | undefined>;
   /** Entries whose key starts with `prefix`, in key order. */
