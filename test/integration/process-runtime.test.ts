@@ -139,8 +139,17 @@ test('process runtime: exec on a terminal (prompt, resize, exit code) and with s
     const out = collect(tty.stdout);
     assert.equal(tty.stderr, undefined);
     tty.resize(100, 30);
-    tty.stdin!.write('stty size; tty\n');
-    await until('stty output', () => /30 100/.test(out()) || undefined);
+    tty.stdin!.write('tty\n');
+    // The resize travels apart from stdin: ask again until the shell sees the new size.
+    let asked = 0;
+    await until('stty output', () => {
+      if (/30 100/.test(out())) return true;
+      if (Date.now() - asked > 500) {
+        asked = Date.now();
+        tty.stdin!.write('stty size\n');
+      }
+      return undefined;
+    });
     assert.match(out(), /\/dev\/pts\/\d+/);
     tty.stdin!.write('exit 7\n');
     assert.equal((await tty.exit).exitCode, 7);
