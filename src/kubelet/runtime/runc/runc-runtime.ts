@@ -460,6 +460,18 @@ export class RuncRuntime implements ContainerRuntime {
     await rm(c.dir, { recursive: true, force: true });
   }
 
+  /**
+   * The cgroup's OOM kill counter. The kernel counts the kill just after sending SIGKILL, so a
+   * SIGKILLed container reaped at once may be seen before the count: look again briefly.
+   */
+  private async oomKilled(pod: string, container: string, killed: boolean): Promise<boolean> {
+    for (let i = 0; ; i++) {
+      if (await this.cgroups.oomKilled(pod, container)) return true;
+      if (!killed || i === 3) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   /** Records an exit: OOM decided from the cgroup, then runc's container, root filesystem and cgroup released. */
   private async onExit(c: Container, exit: ExitRecord, announce = true): Promise<void> {
     if (c.state === 'exited') return;
@@ -467,7 +479,7 @@ export class RuncRuntime implements ContainerRuntime {
     const sbShort = short(c.rec.sandboxId);
     if (exit.reason !== 'StartError' && c.rec.oomKilled === undefined) {
       // As containerd reports it: the container failed and the OOM killer acted in its cgroup.
-      c.rec.oomKilled = exit.exitCode !== 0 && (await this.cgroups.oomKilled(sbShort, short(c.rec.id)));
+      c.rec.oomKilled = exit.exitCode !== 0 && (await this.oomKilled(sbShort, short(c.rec.id), exit.exitCode === 137));
       writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
     }
     await this.runc.delete(c.rec.id).catch(() => undefined);
