@@ -6,9 +6,9 @@
 // Needs root (the process runtime's namespaces) and a C compiler; skipped otherwise.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { eventually, ok, startCluster, tempDir, type Cluster } from './harness.js';
+import { eventually, K8TS_BIN, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
 function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (the process runtime runs containers in their own namespaces)';
@@ -107,4 +107,18 @@ describe('spec.runtimeClassName on a sim node', { skip: missing() }, () => {
     const p3 = await running('sim-pod-3');
     assert.notEqual(p3.status.podIP, before.podIP);
   });
+});
+
+test('k8ts up with a runtime that cannot run here exits 1 with one line that says what is missing', () => {
+  const dir = tempDir();
+  const run = (...args: string[]) => spawnSync(process.execPath, [K8TS_BIN, 'up', '--data-dir', dir, '--port', '0', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const runc = run('--runtime', 'runc', '--runc-path', '/nonexistent/k8ts-test/runc');
+  assert.equal(runc.status, 1);
+  assert.equal(
+    runc.stderr,
+    'error: the runc runtime needs root and runc (Debian package runc, or --runc-path): /nonexistent/k8ts-test/runc is missing or not executable (apt-get install runc, or give the path of runc or crun)\n',
+  );
+  const unknown = run('--runtime', 'docker');
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stderr, 'error: unknown runtime "docker"; expected one of: sim, process, runc\n');
 });
