@@ -74,7 +74,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     // The identity is stable per data dir (whose lock admits one k8ts at a time), so a restarted
     // `k8ts up` takes its own lease back at once instead of waiting for it to expire.
     const identity = `${hostname()}_${createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 12)}`;
-    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir }));
+    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir, rootCA: o.caCert }));
     await manager.start();
     stops.push(() => manager.stop());
     for (let i = 1; i <= o.nodes; i++) {
