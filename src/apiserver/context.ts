@@ -12,6 +12,7 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import { rfc3339, type Clock } from '../util/clock.js';
 import { addDefaultTolerations } from '../controllers/node-lifecycle/default-tolerations.js';
 import { admitDefaultStorageClass } from '../controllers/persistent-volume/default-storage-class.js';
+import { admitPodServiceAccount, DEFAULT_SERVICE_ACCOUNT } from './service-account-admission.js';
 import { ObjectStore, type DeleteOptions, type DeleteResult, type WriteContext } from './object-store.js';
 import type { ResourceTable } from './resources.js';
 
@@ -49,7 +50,24 @@ export class ApiServerContext {
   /** DefaultTolerationSeconds admission settings (`k8ts up --default-*-toleration-seconds`). */
   tolerationSeconds = { notReadySeconds: 300, unreachableSeconds: 300 };
 
-  /** Admission for creates: namespace lifecycle, and default tolerations for pods. */
+  /**
+   * ServiceAccount admission for pod creates (on in `k8ts up`; off by default, as in upstream's
+   * integration test servers, for API servers that run no ServiceAccounts controller).
+   */
+  serviceAccountAdmission = false;
+
+  /**
+   * How long a pod create waits for a missing `default` ServiceAccount, which the controller
+   * creates right after the namespace. Upstream retries 10 times 100-200ms apart; k8ts, whose
+   * whole cluster may share a loaded machine, waits up to this long, polling every 100ms.
+   */
+  defaultServiceAccountWaitMs = 3000;
+
+  /**
+   * Admission for creates: namespace lifecycle (no content in missing or terminating
+   * namespaces), ServiceAccount for pods (after the namespace check, as upstream orders them),
+   * DefaultStorageClass for claims and DefaultTolerationSeconds for pods.
+   */
   async admitCreate(def: KindDef, namespace: string | undefined, _obj: KObject): Promise<void> {
     if (def.group === '' && def.plural === 'pods' && _obj && typeof _obj === 'object') {
       if (!_obj.spec || typeof _obj.spec !== 'object') _obj.spec = {};
@@ -71,6 +89,25 @@ export class ApiServerContext {
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
       });
     }
+    if (this.serviceAccountAdmission && def.group === '' && def.plural === 'pods') {
+      await admitPodServiceAccount(_obj, namespace, (name) => this.lookupServiceAccount(namespace, name));
+    }
+  }
+
+  /**
+   * The ServiceAccount from the cache; a missing `default` is waited for (see
+   * defaultServiceAccountWaitMs). Real time, not the clock: the wait is for another component.
+   */
+  private async lookupServiceAccount(namespace: string, name: string): Promise<KObject | undefined> {
+    const get = () => this.cache.get(objectKey('', 'serviceaccounts', namespace, name))?.object;
+    let sa = get();
+    if (sa || name !== DEFAULT_SERVICE_ACCOUNT) return sa;
+    const deadline = Date.now() + this.defaultServiceAccountWaitMs;
+    while (!sa && !this.stopped && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      sa = get();
+    }
+    return sa;
   }
 
   async deleteObject(def: KindDef, namespace: string | undefined, name: string, opts: DeleteOptions, w: WriteContext): Promise<DeleteResult> {

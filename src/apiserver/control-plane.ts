@@ -22,6 +22,11 @@ export interface ControlPlaneOptions {
   tokens: string[];
   clock?: Clock;
   kinds?: KindDef[];
+  /**
+   * Enables the ServiceAccount admission plugin (pods must name an existing ServiceAccount; the
+   * ServiceAccounts controller must then run). `k8ts up` enables it.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface ControlPlane {
@@ -63,6 +68,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await cache.start();
   const objects = new ObjectStore({ store: opts.store, cache, clock, schemas: getSchema, garbageCollector: true });
   const ctx = new ApiServerContext(table, objects, cache, clock, getSchema);
+  ctx.serviceAccountAdmission = opts.serviceAccountAdmission ?? false;
   let ready = false;
   const server = new ApiServer(ctx, { host: opts.host, port: opts.port, tls: opts.tls, tokens: opts.tokens, ready: () => ready });
   await server.listen();

@@ -58,7 +58,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const runtimes = Array.from({ length: o.nodes }, (_, i) =>
     nodeRuntimes(o.runtime, { dataDir: nodeDir(i + 1), sigtermExitMs: 500, insecureRegistries: o.insecureRegistries, runcPath: o.runcPath }, (m) => console.error(`kubelet ${nodeName(i + 1)}: ${m}`)),
   );
-  const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token] });
+  const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token], serviceAccountAdmission: true });
   cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
   const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `https://${loopback}:${cp.server.port}`;
@@ -74,7 +74,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     // The identity is stable per data dir (whose lock admits one k8ts at a time), so a restarted
     // `k8ts up` takes its own lease back at once instead of waiting for it to expire.
     const identity = `${hostname()}_${createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 12)}`;
-    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir }));
+    const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir, rootCA: o.caCert }));
     await manager.start();
     stops.push(() => manager.stop());
     for (let i = 1; i <= o.nodes; i++) {

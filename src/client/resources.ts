@@ -20,6 +20,7 @@ export const R = {
   persistentvolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   configmaps: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
   secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
   services: { group: '', version: 'v1', plural: 'services', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },

@@ -7,6 +7,7 @@ import { garbageCollectorFactory } from './garbage-collector/index.js';
 import { jobControllerFactory } from './job/index.js';
 import { persistentVolumeControllerFactory } from './persistent-volume/index.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset/index.js';
+import { rootCACertPublisherFactory, serviceAccountsControllerFactory } from './serviceaccount/index.js';
 import type { ControllerFactory } from './runtime/manager.js';
 import { statefulSetControllerFactory } from './statefulset/index.js';
 import { ttlAfterFinishedControllerFactory } from './ttl-after-finished/index.js';
@@ -14,10 +15,18 @@ import { ttlAfterFinishedControllerFactory } from './ttl-after-finished/index.js
 export interface ControllerSettings {
   /** Where the local-path provisioner keeps volume directories. */
   dataDir: string;
+  /**
+   * The cluster CA (PEM) the root CA publisher puts in every namespace's `kube-root-ca.crt`;
+   * without it (an API server without TLS) the publisher does not run.
+   */
+  rootCA?: string;
 }
 
 export function controllerFactories(s: ControllerSettings): ControllerFactory[] {
   return [
+    // First, so namespaces get their `default` ServiceAccount before workloads make pods.
+    serviceAccountsControllerFactory,
+    ...(s.rootCA ? [rootCACertPublisherFactory(s.rootCA)] : []),
     garbageCollectorFactory,
     replicaSetControllerFactory,
     replicationControllerFactory,

@@ -37,9 +37,19 @@ export class InProcessCluster {
     readonly clock?: Clock,
   ) {}
 
-  /** Starts the API server (with `clock`, if given, shared by everything started later). */
-  static async start(opts: { clock?: Clock } = {}): Promise<InProcessCluster> {
-    const cp = await startControlPlane({ store: new MemoryStore(), host: '127.0.0.1', port: 0, tokens: [], ...(opts.clock ? { clock: opts.clock } : {}) });
+  /**
+   * Starts the API server (with `clock`, if given, shared by everything started later).
+   * ServiceAccount admission is off unless asked for (it needs the ServiceAccounts controller).
+   */
+  static async start(opts: { clock?: Clock; serviceAccountAdmission?: boolean } = {}): Promise<InProcessCluster> {
+    const cp = await startControlPlane({
+      store: new MemoryStore(),
+      host: '127.0.0.1',
+      port: 0,
+      tokens: [],
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      serviceAccountAdmission: opts.serviceAccountAdmission ?? false,
+    });
     const server = `http://127.0.0.1:${cp.server.port}`;
     return new InProcessCluster(cp, server, new RestClient({ server }), opts.clock);
   }

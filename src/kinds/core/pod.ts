@@ -22,7 +22,9 @@ const BUILTIN_PRIORITY_CLASSES: Record<string, number> = {
 
 /**
  * The create-time admission defaults (mutating admission plugins enabled by default upstream).
- * DefaultTolerationSeconds is applied by the API server, which knows the configured seconds.
+ * DefaultTolerationSeconds is applied by the API server, which knows the configured seconds;
+ * so is ServiceAccount admission (src/apiserver/service-account-admission.ts) when enabled, which
+ * has set serviceAccountName already; the `default` here covers API servers without it.
  */
 export function admitPod(spec: JsonObject, annotations: JsonObject): void {
   if (annotations['kubernetes.io/config.mirror'] === undefined && !str(spec.serviceAccountName)) {
