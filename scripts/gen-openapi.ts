@@ -36,7 +36,7 @@ export const ROOT_TYPES: Readonly<Record<string, readonly string[]>> = {
   'coordination/v1': ['Lease', 'LeaseList'],
   'events/v1': ['Event', 'EventList'],
   'autoscaling/v1': ['Scale'],
-  'policy/v1': ['Eviction'],
+  'policy/v1': ['Eviction', 'PodDisruptionBudget', 'PodDisruptionBudgetList'],
   'node/v1': ['RuntimeClass', 'RuntimeClassList'],
   'storage/v1': ['StorageClass', 'StorageClassList'],
   'meta/v1': ['DeleteOptions', 'Status', 'WatchEvent', 'Patch'],

@@ -191,6 +191,10 @@ export const PROPERTY_PATCH_META: Readonly<Record<string, PatchMeta>> = {
   [`${BATCH}.UncountedTerminatedPods.succeeded`]: SET,
   [`${BATCH}.UncountedTerminatedPods.failed`]: SET,
 
+  // policy/v1
+  ['io.k8s.api.policy.v1.PodDisruptionBudgetSpec.selector']: { 'x-kubernetes-patch-strategy': 'replace' },
+  ['io.k8s.api.policy.v1.PodDisruptionBudgetStatus.conditions']: CONDITIONS,
+
   // node.k8s.io/v1, storage.k8s.io/v1
   ['io.k8s.api.node.v1.Scheduling.nodeSelector']: ATOMIC_MAP,
   ['io.k8s.api.node.v1.Scheduling.tolerations']: ATOMIC,

@@ -39,7 +39,7 @@ const DISCOVERY: Record<string, unknown> = {
   '/apis': {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: ['apps', 'batch'].map((g) => ({
+    groups: ['apps', 'batch', 'policy'].map((g) => ({
       name: g,
       versions: [{ groupVersion: `${g}/v1`, version: 'v1' }],
       preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' },
@@ -63,6 +63,12 @@ const DISCOVERY: Record<string, unknown> = {
     apiVersion: 'v1',
     groupVersion: 'batch/v1',
     resources: [resource('jobs', 'Job', true), resource('cronjobs', 'CronJob', true)],
+  },
+  '/apis/policy/v1': {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'policy/v1',
+    resources: [resource('poddisruptionbudgets', 'PodDisruptionBudget', true)],
   },
 };
 
@@ -340,6 +346,8 @@ const COMMANDS: { args: string[]; printed: string; post: string }[] = [
   { args: ['create', 'configmap', 'cm1', '--from-literal', 'a=b'], printed: 'configmap/cm1 created', post: '/api/v1/namespaces/default/configmaps' },
   { args: ['create', 'secret', 'generic', 's1', '--from-literal', 'a=b'], printed: 'secret/s1 created', post: '/api/v1/namespaces/default/secrets' },
   { args: ['create', 'service', 'clusterip', 'svc1', '--tcp', '80:8080'], printed: 'service/svc1 created', post: '/api/v1/namespaces/default/services' },
+  { args: ['create', 'pdb', 'pdb1', '--selector', 'app=web', '--min-available', '2'], printed: 'poddisruptionbudget.policy/pdb1 created', post: '/apis/policy/v1/namespaces/default/poddisruptionbudgets' },
+  { args: ['create', 'pdb', 'pdb2', '--selector', 'app in (a,b)', '--max-unavailable', '50%'], printed: 'poddisruptionbudget.policy/pdb2 created', post: '/apis/policy/v1/namespaces/default/poddisruptionbudgets' },
 ];
 
 for (const [bin, minor] of [
@@ -379,6 +387,8 @@ for (const [bin, minor] of [
       assert.equal(d1.spec.replicas, 3);
       assert.deepEqual(d1.spec.template.spec.containers, [{ name: 'nginx', image: 'nginx:1.16', ports: [{ containerPort: 80 }], resources: {} }]);
       assert.equal(d1.metadata.creationTimestamp, null);
+      assert.deepEqual(byName.get('pdb1')!.spec, { minAvailable: 2, selector: { matchLabels: { app: 'web' } } });
+      assert.deepEqual(byName.get('pdb2')!.spec.maxUnavailable, '50%');
       const j2 = byName.get('j2')!;
       assert.deepEqual(j2.metadata.annotations, { 'cronjob.kubernetes.io/instantiate': 'manual' });
       assert.deepEqual(j2.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c1', uid: 'uid-3', controller: true }]);

@@ -36,6 +36,7 @@ export const KIND_MESSAGES: readonly (readonly [string, string, string])[] = [
   ['events.k8s.io/v1', 'Event', 'events.Event'],
   ['autoscaling/v1', 'Scale', 'autoscaling.Scale'],
   ['policy/v1', 'Eviction', 'policy.Eviction'],
+  ['policy/v1', 'PodDisruptionBudget', 'policy.PodDisruptionBudget'],
   ['node.k8s.io/v1', 'RuntimeClass', 'node.RuntimeClass'],
   ['storage.k8s.io/v1', 'StorageClass', 'storage.StorageClass'],
   // metav1.DeleteOptions is registered in every group version (AddToGroupVersion), so typed clients label a delete

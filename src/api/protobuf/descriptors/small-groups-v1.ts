@@ -1,5 +1,5 @@
 // Protobuf message tables for the small groups k8ts serves, as of Kubernetes 1.32 (k8s.io/api v0.32.x):
-// coordination.k8s.io/v1, events.k8s.io/v1, autoscaling/v1 (Scale), policy/v1 (Eviction), node.k8s.io/v1, storage.k8s.io/v1.
+// coordination.k8s.io/v1, events.k8s.io/v1, autoscaling/v1 (Scale), policy/v1 (Eviction, PodDisruptionBudget), node.k8s.io/v1, storage.k8s.io/v1.
 // Facts only (field names, numbers, wire types, Go pointer/omitempty/inline shape); notation in schema.ts.
 import type { MessageTable } from './schema.js';
 
@@ -36,6 +36,11 @@ export const policyV1: MessageTable = {
   pkg: 'policy',
   messages: {
     Eviction: `metadata=1:meta.ObjectMeta deleteOptions=2:*meta.DeleteOptions`,
+    PodDisruptionBudget: `metadata=1:meta.ObjectMeta spec=2:PodDisruptionBudgetSpec status=3:PodDisruptionBudgetStatus`,
+    PodDisruptionBudgetSpec: `minAvailable=1:*IntOrString selector=2:*meta.LabelSelector maxUnavailable=3:*IntOrString
+      unhealthyPodEvictionPolicy=4:*s`,
+    PodDisruptionBudgetStatus: `observedGeneration=1:i64 disruptedPods=2:map<s,Time> disruptionsAllowed=3:i32!
+      currentHealthy=4:i32! desiredHealthy=5:i32! expectedPods=6:i32! conditions=7:[]meta.Condition`,
   },
 };
 
