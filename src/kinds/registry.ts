@@ -5,8 +5,9 @@ import { appsKinds } from './apps/index.js';
 import { batchKinds } from './batch/index.js';
 import { coreKinds } from './core/index.js';
 import { miscKinds } from './misc/index.js';
+import { policyKinds } from './policy/index.js';
 import type { KindDef } from './types.js';
 
 export function allKinds(): KindDef[] {
-  return [...coreKinds, ...appsKinds, ...batchKinds, ...miscKinds];
+  return [...coreKinds, ...appsKinds, ...batchKinds, ...policyKinds, ...miscKinds];
 }
