@@ -9,7 +9,8 @@ import { applyMergePatch } from '../api/patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../api/patch/strategic-merge-patch.js';
 import { decodeBody, mediaType } from './codec.js';
 import type { ApiServerContext } from './context.js';
-import { deleteOptions, patchResource, sendJson, writeContext, type RequestParams } from './handlers.js';
+import { patchResource, sendJson, writeContext, type RequestParams } from './handlers.js';
+import { evict } from './eviction.js';
 import { ObjectStore } from './object-store.js';
 
 function successStatus(code = 201): object {
@@ -134,15 +135,5 @@ async function bind(ctx: ApiServerContext, p: RequestParams): Promise<void> {
     if (!Object.keys(pod.metadata.annotations).length) delete pod.metadata.annotations;
     return ctx.objects.rawWrite(def, base, pod);
   });
-  sendJson(p.res, 201, successStatus(201), w.warnings);
-}
-
-async function evict(ctx: ApiServerContext, p: RequestParams): Promise<void> {
-  const { def, info } = p;
-  const w = writeContext(p, 'eviction');
-  const eviction = decodeBody(p.body, p.req.headers['content-type']).value as KObject;
-  const opts = eviction?.deleteOptions ?? {};
-  w.dryRun ||= (opts.dryRun?.length ?? 0) > 0 || (deleteOptions(p).dryRun?.length ?? 0) > 0;
-  await ctx.deleteObject(def, info.namespace, info.name!, opts, w);
   sendJson(p.res, 201, successStatus(201), w.warnings);
 }
