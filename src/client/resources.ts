@@ -29,6 +29,7 @@ export const R = {
   controllerrevisions: { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true },
   jobs: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
   cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
+  poddisruptionbudgets: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
   runtimeclasses: { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false },
   storageclasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },

@@ -3,6 +3,7 @@
 import { cronJobControllerFactory } from './cronjob/index.js';
 import { daemonSetControllerFactory } from './daemonset/index.js';
 import { deploymentControllerFactory } from './deployment/index.js';
+import { disruptionControllerFactory } from './disruption/index.js';
 import { garbageCollectorFactory } from './garbage-collector/index.js';
 import { jobControllerFactory } from './job/index.js';
 import { persistentVolumeControllerFactory } from './persistent-volume/index.js';
@@ -33,6 +34,7 @@ export function controllerFactories(s: ControllerSettings): ControllerFactory[] 
     deploymentControllerFactory,
     daemonSetControllerFactory,
     statefulSetControllerFactory,
+    disruptionControllerFactory,
     persistentVolumeControllerFactory({ dataDir: s.dataDir }),
     jobControllerFactory,
     cronJobControllerFactory,
