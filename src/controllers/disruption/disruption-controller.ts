@@ -84,7 +84,10 @@ export class DisruptionController extends KeyedController implements Controller 
       workers: WORKERS,
       reconcile: (key) => this.sync(key),
       allKeys: () => this.pdbs.store.list().map(objectKeyOf),
-      onError: (key, err) => console.error(`disruption-controller: syncing PodDisruptionBudget ${key}, requeuing: ${(err as Error)?.message ?? err}`),
+      // A conflict (the cache had not caught up with a status write yet) is retried quietly.
+      onError: (key, err) => {
+        if (!isConflict(err)) console.error(`disruption-controller: syncing PodDisruptionBudget ${key}, requeuing: ${(err as Error)?.message ?? err}`);
+      },
     });
     this.stale = new KeyedWorkers({
       clock: ctx.clock,
