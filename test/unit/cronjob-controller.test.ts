@@ -147,12 +147,10 @@ class FakeCluster implements CronJobApi {
 
 const START = Date.parse('2026-01-05T00:00:30Z'); // a Monday
 
-test('a simulated week of */5: one Job per slot, deterministic names, history kept at 3, in well under a second', async () => {
+test('a simulated week of */5: one Job per slot, deterministic names, history kept at 3', async () => {
   const clock = new VirtualClock(START);
   const c = new FakeCluster(clock);
-  const t0 = performance.now();
   await c.run(7 * 24 * 3600_000);
-  const elapsed = performance.now() - t0;
   assert.equal(c.created.length, 7 * 24 * 12, 'one Job every five minutes');
   // Names are the scheduled minute: consecutive slots are 5 apart.
   const minutes = c.created.map((n) => Number(n.slice('hello-'.length)));
@@ -165,7 +163,6 @@ test('a simulated week of */5: one Job per slot, deterministic names, history ke
   assert.equal(c.cj.status?.lastSuccessfulTime, '2026-01-11T23:56:00Z');
   assert.equal(c.reasons().filter((r) => r === 'SuccessfulCreate').length, 2016);
   assert.equal(c.reasons().filter((r) => r === 'SawCompletedJob').length, 2015);
-  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
   const first = c.events.find((e) => e.reason === 'SuccessfulCreate')!;
   assert.deepEqual(first, { at: '2026-01-05T00:05:00Z', type: 'Normal', reason: 'SuccessfulCreate', message: `Created job hello-${minutes[0]}` });
   const saw = c.events.find((e) => e.reason === 'SawCompletedJob')!;
