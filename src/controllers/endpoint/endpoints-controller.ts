@@ -69,6 +69,8 @@ export class EndpointsController extends KeyedController implements Controller {
   private readonly endpoints: Informer;
   private readonly client: ResourceClient;
   private readonly triggers = new TriggerTimeTracker();
+  /** What this controller last wrote per key, for syncs that run before the cache shows the write. */
+  private readonly written = new Map<string, KObject>();
 
   constructor(ctx: ControllerContext) {
     super();
@@ -81,7 +83,10 @@ export class EndpointsController extends KeyedController implements Controller {
       workers: WORKERS,
       reconcile: (key) => this.syncService(key),
       allKeys: () => this.services.store.keys(),
-      onRestart: () => this.triggers.clear(),
+      onRestart: () => {
+        this.triggers.clear();
+        this.written.clear();
+      },
       onError: (key, err) => console.error(`endpoints-controller: service ${key}: ${(err as Error)?.message ?? err}`),
     });
   }
@@ -108,6 +113,7 @@ export class EndpointsController extends KeyedController implements Controller {
     // A deleted Endpoints object of a managed Service comes back.
     this.endpoints.addHandler({
       delete: (ep) => {
+        this.written.delete(keyOf(ep));
         const svc = this.services.store.get(keyOf(ep));
         if (svc && managesEndpoints(svc)) this.queue.add(keyOf(ep));
       },
@@ -125,6 +131,7 @@ export class EndpointsController extends KeyedController implements Controller {
     const svc = this.services.store.get(key);
     if (!svc) {
       this.triggers.forget(key);
+      this.written.delete(key);
       try {
         await this.client.delete(ns, name);
       } catch (err) {
@@ -135,10 +142,21 @@ export class EndpointsController extends KeyedController implements Controller {
     if (!managesEndpoints(svc)) return;
     const pods = this.pods.store.byIndex('namespace', ns).filter((p) => selectsPod(svc, p));
     const trigger = this.triggers.compute(key, svc, pods);
-    const current = this.endpoints.store.get(key);
-    const next = desiredEndpoints(svc, pods, current, trigger);
+    const next = desiredEndpoints(svc, pods, this.current(key), trigger);
     if (!next) return;
-    if (current) await this.client.update(next);
-    else await this.client.create(ns, next);
+    const stored = next.metadata.resourceVersion ? await this.client.update(next) : await this.client.create(ns, next);
+    this.written.set(key, stored);
+  }
+
+  /** The cached Endpoints, or what this controller wrote last if the cache has not caught up with it. */
+  private current(key: string): KObject | undefined {
+    const cached = this.endpoints.store.get(key);
+    const mine = this.written.get(key);
+    if (!mine) return cached;
+    if (cached && BigInt(cached.metadata.resourceVersion ?? '0') >= BigInt(mine.metadata.resourceVersion ?? '0')) {
+      this.written.delete(key);
+      return cached;
+    }
+    return mine;
   }
 }
