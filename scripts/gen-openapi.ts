@@ -29,11 +29,12 @@ export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 export const ROOT_TYPES: Readonly<Record<string, readonly string[]>> = {
   'core/v1': [
     'Pod', 'ReplicationController', 'Namespace', 'Node', 'Event', 'PersistentVolumeClaim', 'PersistentVolume',
-    'ConfigMap', 'Secret', 'ServiceAccount', 'Service', 'PodTemplate',
+    'ConfigMap', 'Secret', 'ServiceAccount', 'Service', 'PodTemplate', 'Endpoints',
   ].flatMap((k) => [k, `${k}List`]).concat(['Binding']),
   'apps/v1': ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'ControllerRevision'].flatMap((k) => [k, `${k}List`]),
   'batch/v1': ['Job', 'JobList', 'CronJob', 'CronJobList'],
   'coordination/v1': ['Lease', 'LeaseList'],
+  'discovery/v1': ['EndpointSlice', 'EndpointSliceList'],
   'events/v1': ['Event', 'EventList'],
   'autoscaling/v1': ['Scale'],
   'policy/v1': ['Eviction', 'PodDisruptionBudget', 'PodDisruptionBudgetList'],

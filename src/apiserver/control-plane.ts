@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { ApiServerContext, PROTECTED_NAMESPACES } from './context.js';
+import { advertiseAddress, KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
 import { ObjectStore } from './object-store.js';
 import { ResourceTable } from './resources.js';
 import { ApiServer } from './server.js';
@@ -74,12 +75,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await server.listen();
   await bootstrap(ctx, server.port);
   ctx.resumeTerminatingNamespaces();
+  const served = (group: string, plural: string) => !!table.lookup(group, 'v1', plural);
+  const endpoints =
+    served('', 'endpoints') && served('discovery.k8s.io', 'endpointslices') && served('', 'services')
+      ? new KubernetesEndpointsReconciler(ctx, advertiseAddress(opts.host), server.port, clock)
+      : undefined;
+  endpoints?.start();
   ready = true;
   return {
     server,
     ctx,
     async stop() {
       ready = false;
+      endpoints?.stop();
       ctx.stop();
       await server.close();
       await cache.stop();

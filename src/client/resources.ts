@@ -22,6 +22,8 @@ export const R = {
   secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
   serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
   services: { group: '', version: 'v1', plural: 'services', namespaced: true },
+  endpoints: { group: '', version: 'v1', plural: 'endpoints', namespaced: true },
+  endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
   daemonsets: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },

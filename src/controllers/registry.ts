@@ -4,6 +4,8 @@ import { cronJobControllerFactory } from './cronjob/index.js';
 import { daemonSetControllerFactory } from './daemonset/index.js';
 import { deploymentControllerFactory } from './deployment/index.js';
 import { disruptionControllerFactory } from './disruption/index.js';
+import { endpointsControllerFactory } from './endpoint/index.js';
+import { endpointSliceControllerFactory } from './endpointslice/index.js';
 import { garbageCollectorFactory } from './garbage-collector/index.js';
 import { jobControllerFactory } from './job/index.js';
 import { persistentVolumeControllerFactory } from './persistent-volume/index.js';
@@ -39,5 +41,7 @@ export function controllerFactories(s: ControllerSettings): ControllerFactory[] 
     jobControllerFactory,
     cronJobControllerFactory,
     ttlAfterFinishedControllerFactory,
+    endpointsControllerFactory,
+    endpointSliceControllerFactory,
   ];
 }

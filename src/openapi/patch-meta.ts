@@ -171,6 +171,16 @@ export const PROPERTY_PATCH_META: Readonly<Record<string, PatchMeta>> = {
   [`${CORE}.FCVolumeSource.targetWWNs`]: ATOMIC,
   [`${CORE}.FCVolumeSource.wwids`]: ATOMIC,
 
+  // core/v1 endpoints, discovery.k8s.io/v1 endpoint slices
+  [`${CORE}.Endpoints.subsets`]: ATOMIC,
+  [`${CORE}.EndpointSubset.addresses`]: ATOMIC,
+  [`${CORE}.EndpointSubset.notReadyAddresses`]: ATOMIC,
+  [`${CORE}.EndpointSubset.ports`]: ATOMIC,
+  ['io.k8s.api.discovery.v1.EndpointSlice.endpoints']: ATOMIC,
+  ['io.k8s.api.discovery.v1.EndpointSlice.ports']: ATOMIC,
+  ['io.k8s.api.discovery.v1.Endpoint.addresses']: SET,
+  ['io.k8s.api.discovery.v1.EndpointHints.forZones']: ATOMIC,
+
   // apps/v1
   [`${APPS}.DeploymentSpec.strategy`]: { 'x-kubernetes-patch-strategy': 'retainKeys' },
   [`${APPS}.DeploymentStatus.conditions`]: CONDITIONS,

@@ -18,6 +18,8 @@ export const GC_RESOURCES: readonly KindResource[] = [
   { ref: R.configmaps, apiVersion: 'v1', kind: 'ConfigMap' },
   { ref: R.secrets, apiVersion: 'v1', kind: 'Secret' },
   { ref: R.services, apiVersion: 'v1', kind: 'Service' },
+  { ref: R.endpoints, apiVersion: 'v1', kind: 'Endpoints' },
+  { ref: R.endpointslices, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
   { ref: serviceaccounts, apiVersion: 'v1', kind: 'ServiceAccount' },
   { ref: R.deployments, apiVersion: 'apps/v1', kind: 'Deployment' },
   { ref: R.replicasets, apiVersion: 'apps/v1', kind: 'ReplicaSet' },

@@ -2,6 +2,7 @@
 
 import type { KindDef } from '../types.js';
 import { configMapKind } from './config-map.js';
+import { endpointsKind } from './endpoints.js';
 import { eventKind } from './event.js';
 import { namespaceKind } from './namespace.js';
 import { nodeKind } from './node.js';
@@ -16,6 +17,7 @@ import { serviceKind } from './service.js';
 
 export const coreKinds: KindDef[] = [
   configMapKind,
+  endpointsKind,
   eventKind,
   namespaceKind,
   nodeKind,
