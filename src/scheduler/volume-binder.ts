@@ -62,6 +62,13 @@ class AssumeCache {
     this.assumed.set(keyOf(obj), obj);
   }
 
+  /** After a write: assume its result unless the informer already has it (or something newer). */
+  assumeWritten(obj: KObject): void {
+    const cur = this.informer.store.get(keyOf(obj));
+    if (cur && !olderThan(cur.metadata.resourceVersion, obj.metadata.resourceVersion)) this.assumed.delete(keyOf(obj));
+    else this.assume(obj);
+  }
+
   restore(key: string): void {
     this.assumed.delete(key);
   }
@@ -229,13 +236,13 @@ export class VolumeBinder implements VolumeListers {
         if (cur?.spec?.claimRef?.uid && cur.spec.claimRef.uid === pv.spec?.claimRef?.uid) continue;
         const out = await this.volumeClient.update({ ...pv, apiVersion: 'v1', kind: 'PersistentVolume' });
         r.pvs[i] = out;
-        this.volumesCache.assume(out);
+        this.volumesCache.assumeWritten(out);
       }
       for (let i = 0; i < r.claims.length; i++) {
         if (!r.writeClaim[i]) continue;
         const out = await this.claimClient.update({ ...r.claims[i], apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
         r.claims[i] = out;
-        this.claimsCache.assume(out);
+        this.claimsCache.assumeWritten(out);
       }
       await this.waitForBindings(r, aborted);
     } catch (err) {
