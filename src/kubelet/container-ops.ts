@@ -58,6 +58,13 @@ function resourcesOf(spec: JsonObject): ContainerConfig['resources'] {
   if (req) out.cpuRequestMillicores = req.milliValue();
   return Object.keys(out).length ? out : undefined;
 }
+/** A simulated container waiting for its claims to be Bound looks again this soon. */
+const CLAIM_RETRY_MS = 1_000;
+
+function podUsesClaims(pod: KObject): boolean {
+  const vols = pod.spec?.volumes;
+  return Array.isArray(vols) && vols.some((v) => v?.persistentVolumeClaim || v?.ephemeral);
+}
 /** Config errors are often a claim or ConfigMap about to appear: look again soon. */
 const CONFIG_RETRY_MS = 2_000;
 
@@ -100,6 +107,21 @@ export class ContainerOps {
     const policy = pullPolicyOf(spec);
     const now = () => this.d.clock.now().getTime();
     const pullKey = `${rec.uid}/pull:${image}`;
+    if (!rt.capabilities.mounts && this.d.setup && podUsesClaims(pod)) {
+      // Runtimes with mounts wait in setup.build; a simulated container waits here too, so it
+      // never runs (or turns Ready) before its claims are Bound.
+      let why: string | undefined;
+      try {
+        why = await this.d.setup.unboundClaim(pod);
+      } catch (err) {
+        why = errText(err);
+      }
+      if (why) {
+        cr.waiting = { reason: 'ContainerCreating' };
+        plan.wake(now() + CLAIM_RETRY_MS);
+        return;
+      }
+    }
     try {
       let info = await rt.imageStatus(image);
       const failedAt = this.pullFailures.get(pullKey);

@@ -49,6 +49,24 @@ export class ContainerSetup {
     return { env, command, args, mounts };
   }
 
+  /**
+   * For runtimes without mounts (the simulator): the message for the first claim the pod uses
+   * that is missing or not Bound yet, or undefined when all are (the volume manager's wait).
+   */
+  async unboundClaim(pod: KObject): Promise<string | undefined> {
+    const vols = pod.spec?.volumes;
+    if (!Array.isArray(vols)) return undefined;
+    const ns = pod.metadata.namespace ?? '';
+    for (const v of vols) {
+      const name = v?.persistentVolumeClaim?.claimName ?? (v?.ephemeral ? `${pod.metadata.name}-${v.name}` : undefined);
+      if (name === undefined) continue;
+      const claim = await this.getOrUndefined(this.claims, ns, String(name));
+      if (!claim) return `persistentvolumeclaim "${name}" not found`;
+      if (!claim.spec?.volumeName || claim.status?.phase !== 'Bound') return `persistentvolumeclaim "${name}" is not bound yet`;
+    }
+    return undefined;
+  }
+
   /** The docker configs of the pod's imagePullSecrets, and the names of those not found. */
   pullSecrets(pod: KObject): Promise<PodPullSecrets> {
     return podPullSecrets(pod, (ns, n) => this.getOrUndefined(this.secrets, ns, n));

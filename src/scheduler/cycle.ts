@@ -25,7 +25,8 @@ export interface CycleOptions {
 }
 
 export type CycleResult =
-  | { kind: 'scheduled'; node: NodeInfo }
+  /** `state` is the cycle's plugin state, for Reserve/PreBind (volume binding). */
+  | { kind: 'scheduled'; node: NodeInfo; state: CycleState }
   /** `plugins` are the plugins that rejected some node: the cluster events that may help. */
   | { kind: 'unschedulable'; message: string; plugins: ReadonlySet<string> };
 
@@ -89,8 +90,8 @@ export class SchedulingAlgorithm {
       for (const s of d.rejectedStatuses) plugins.add(s.plugin);
       return { kind: 'unschedulable', message: failedSchedulingMessage(pod.pod, all.length, d), plugins };
     }
-    if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0] };
-    return { kind: 'scheduled', node: this.pickBest(pod, state, feasible) };
+    if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0], state };
+    return { kind: 'scheduled', node: this.pickBest(pod, state, feasible), state };
   }
 
   private findFeasible(pod: PodInfo, state: CycleState, filters: Plugin[], nodes: readonly NodeInfo[], d: Diagnosis): NodeInfo[] {

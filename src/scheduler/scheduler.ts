@@ -26,8 +26,10 @@ import { NODE_PORTS } from './plugins/node-ports.js';
 import { NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE } from './plugins/node-unschedulable.js';
 import { TAINT_TOLERATION } from './plugins/taint-toleration.js';
+import { podVolumesFor, VOLUME_BINDING, volumeBinding } from './plugins/volume-binding.js';
 import { QuantityParser } from './pod-resources.js';
 import { SchedulingQueue, type QueueOptions, type QueuedPod } from './queue.js';
+import { VolumeBinder, type ReservedVolumes } from './volume-binder.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -45,14 +47,22 @@ export interface SchedulerOptions extends CycleOptions {
   batchSize?: number;
   /** Where unexpected errors go (default console.error). */
   onError?: (msg: string, err: unknown) => void;
+  /** How long PreBind waits for a pod's claims to be bound (upstream bindTimeoutSeconds: 600 s). */
+  bindTimeoutMs?: number;
 }
 
 /** A pod leaving its node frees resources and ports. */
 const POD_LEFT: ReadonlySet<string> = new Set([NODE_RESOURCES_FIT, NODE_PORTS]);
+/** A claim, volume or class appeared or changed. */
+const VOLUME_CHANGE: ReadonlySet<string> = new Set([VOLUME_BINDING]);
 
 function nodeChangeHint(c: NodeChange): ReadonlySet<string> | undefined {
   const s = new Set<string>();
-  if (c.labels) s.add(NODE_AFFINITY);
+  if (c.labels) {
+    s.add(NODE_AFFINITY);
+    // PV node affinity and class allowedTopologies read node labels.
+    s.add(VOLUME_BINDING);
+  }
   if (c.taints) s.add(TAINT_TOLERATION);
   if (c.unschedulable) s.add(NODE_UNSCHEDULABLE);
   if (c.allocatable) s.add(NODE_RESOURCES_FIT);
@@ -79,7 +89,10 @@ export class Scheduler {
   private readonly queue: SchedulingQueue;
   private readonly algorithm: SchedulingAlgorithm;
   private readonly onError: (msg: string, err: unknown) => void;
+  private readonly volumes: VolumeBinder;
   private inFlight = 0;
+  /** Pods whose claims are being bound before the pod is (not counted in `inFlight`). */
+  private volumeWaits = 0;
   private readonly counters = { bound: 0, unschedulable: 0, bindErrors: 0 };
   private ready = false;
   private stopped = false;
@@ -99,7 +112,9 @@ export class Scheduler {
     this.recorder = new EventRecorder(this.eventClient, this.name, undefined, this.clock);
     this.queue = new SchedulingQueue(this.clock, opts.queue);
     this.queue.onActive = () => this.kick();
-    this.algorithm = new SchedulingAlgorithm(this.cache, defaultProfile(), opts);
+    this.volumes = new VolumeBinder({ client: opts.client, clock: this.clock, bindTimeoutMs: opts.bindTimeoutMs, onChange: () => this.queue.onClusterEvent(VOLUME_CHANGE) });
+    this.volumes.nodeLabels = (name) => this.cache.node(name)?.labels ?? {};
+    this.algorithm = new SchedulingAlgorithm(this.cache, defaultProfile(volumeBinding(this.volumes)), opts);
     this.nodeInformer.addHandler({
       add: (n) => this.onNode(n),
       update: (_o, n) => this.onNode(n),
@@ -114,7 +129,7 @@ export class Scheduler {
 
   /** Starts the informers (nodes first, so no pod is judged against a partial node list) and the loop. */
   async start(): Promise<void> {
-    await this.nodeInformer.start();
+    await Promise.all([this.nodeInformer.start(), this.volumes.start()]);
     await this.podInformer.start();
     if (this.stopped) return;
     this.ready = true;
@@ -126,13 +141,14 @@ export class Scheduler {
     this.stopped = true;
     this.podInformer.stop();
     this.nodeInformer.stop();
+    this.volumes.stop();
     this.queue.close();
     void this.recorder.flush().finally(() => this.eventClient.close());
   }
 
   /** Counters since start: pods bound, failed attempts (no node fit), failed bindings; bindings in flight. */
-  stats(): { bound: number; unschedulable: number; bindErrors: number; inFlight: number; queued: number } {
-    return { ...this.counters, inFlight: this.inFlight, queued: this.queue.activeLength };
+  stats(): { bound: number; unschedulable: number; bindErrors: number; inFlight: number; queued: number; volumeWaits: number } {
+    return { ...this.counters, inFlight: this.inFlight, queued: this.queue.activeLength, volumeWaits: this.volumeWaits };
   }
 
   /** For tests: waits until the event writes issued so far are done. */
@@ -214,11 +230,42 @@ export class Scheduler {
       return;
     }
     this.cache.assume(usage, r.node.name);
+    // Reserve: a pod whose claims still need binding has them bound first (PreBind), apart.
+    const reserved = this.volumes.assumePodVolumes(podVolumesFor(r.state, r.node.name), r.node.name);
+    if (reserved) {
+      this.volumeWaits++;
+      void this.bindVolumesThenPod(qp, pod, reserved);
+      return;
+    }
     this.inFlight++;
     void this.bind(qp, pod, r.node.name);
   }
 
-  private async bind(qp: QueuedPod, pod: KObject, nodeName: string): Promise<void> {
+  /** PreBind (VolumeBinding): write the volume bindings, wait for the PV controller, then bind the pod. */
+  private async bindVolumesThenPod(qp: QueuedPod, pod: KObject, reserved: ReservedVolumes): Promise<void> {
+    const nodeName = reserved.nodeName;
+    try {
+      await this.volumes.bindPodVolumes(reserved, () => this.stopped || this.queue.get(qp.key) !== qp);
+    } catch (err) {
+      this.volumes.revert(reserved);
+      this.cache.forget(qp.key, pod.metadata.uid);
+      this.counters.bindErrors++;
+      if (this.stopped) return;
+      if (this.queue.get(qp.key) !== qp) {
+        this.queue.doneGone(qp);
+      } else {
+        this.queue.doneError(qp);
+        this.reportFailure(qp, pod, 'SchedulerError', `running PreBind plugin "${VOLUME_BINDING}": ${(err as Error)?.message ?? String(err)}`);
+      }
+      return;
+    } finally {
+      this.volumeWaits--;
+    }
+    this.inFlight++;
+    await this.bind(qp, pod, nodeName, reserved);
+  }
+
+  private async bind(qp: QueuedPod, pod: KObject, nodeName: string, reserved?: ReservedVolumes): Promise<void> {
     const { namespace, name, uid } = pod.metadata;
     try {
       await this.pods.post(namespace, name!, 'binding', {
@@ -231,6 +278,7 @@ export class Scheduler {
       this.counters.bound++;
       if (!this.stopped) this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     } catch (err) {
+      if (reserved) this.volumes.revert(reserved);
       this.cache.forget(qp.key, uid);
       this.counters.bindErrors++;
       if (this.stopped) return;

@@ -1,7 +1,8 @@
 // The PersistentVolume controller and the local-path provisioner against an in-process API
 // server: claims are created as a user would (kubectl apply), and we check what `kubectl get
 // pvc/pv`, `kubectl describe` and the data dir show. No scheduler or kubelet runs; pods that use a
-// claim are placed by setting spec.nodeName directly.
+// claim are placed by setting spec.nodeName directly (the built-in local-path class waits for the
+// first consumer, so its claims bind once such a pod exists).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,8 +45,21 @@ before(async () => {
   nodes = cluster.resource(R.nodes);
   // A plain API server has no StorageClass: the controller brings the built-in one.
   assert.equal((await classes.list()).items.length, 0);
+  await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-x', labels: { 'kubernetes.io/hostname': 'node-x' } } });
   await startManager();
 });
+
+/** A pod on node-x using `claim` (what the scheduler would do for a WaitForFirstConsumer claim). */
+async function consume(claim: string, pod = `use-${claim}`): Promise<void> {
+  await pods.create(NS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod, namespace: NS },
+    spec: { nodeName: 'node-x', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: claim } }] },
+  });
+}
+
+const unconsume = (claim: string, pod = `use-${claim}`) => pods.delete(NS, pod, { gracePeriodSeconds: 0 });
 
 after(async () => {
   await cluster.stop();
@@ -101,11 +115,11 @@ async function tableRow(rc: ResourceClient, name: string, ns?: string): Promise<
   return Object.fromEntries(cols.map((c, i) => [c, table.rows[0].cells[i]]));
 }
 
-test('the controller creates the default StorageClass local-path (rancher.io/local-path, Delete, Immediate)', async () => {
+test('the controller creates the default StorageClass local-path (rancher.io/local-path, Delete, WaitForFirstConsumer)', async () => {
   const sc = await eventually('local-path class', () => getOrUndefined(classes, 'local-path'));
   assert.equal(sc.provisioner, 'rancher.io/local-path');
   assert.equal(sc.reclaimPolicy, 'Delete');
-  assert.equal(sc.volumeBindingMode, 'Immediate');
+  assert.equal(sc.volumeBindingMode, 'WaitForFirstConsumer');
   assert.equal(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
 });
 
@@ -116,8 +130,14 @@ test('a claim without class gets local-path, a provisioned volume in the data di
   const created = await pvcs.create(NS, manifest);
   assert.equal(created.status.phase, 'Pending');
   assert.equal(created.spec.storageClassName, 'local-path');
+  // No consumer yet: Pending, as `kubectl get pvc` / `kubectl describe pvc` show it.
+  const waiting = await eventually('WaitForFirstConsumer', hasEvent(created, 'WaitForFirstConsumer'));
+  assert.equal(waiting.message, 'waiting for first consumer to be created before binding');
+  assert.equal((await tableRow(pvcs, 'data', NS)).Status, 'Pending');
+  await consume('data');
 
   const claim = await eventually('claim Bound', phaseIs(pvcs, 'data', 'Bound', NS));
+  assert.equal(claim.metadata.annotations?.['volume.kubernetes.io/selected-node'], 'node-x');
   const pvName = `pvc-${claim.metadata.uid}`;
   assert.equal(claim.spec.volumeName, pvName);
   assert.deepEqual(claim.status.accessModes, ['ReadWriteOnce']);
@@ -140,6 +160,7 @@ test('a claim without class gets local-path, a provisioned volume in the data di
   );
   assert.equal(pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by'], 'rancher.io/local-path');
   assert.deepEqual(pv.metadata.finalizers, ['kubernetes.io/pv-protection']);
+  assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-x'] }] }]);
   const st = await stat(dir);
   assert.ok(st.isDirectory());
   assert.equal(st.mode & 0o777, 0o777);
@@ -161,6 +182,7 @@ test('a claim without class gets local-path, a provisioned volume in the data di
 
   // Deleting the claim (reclaim policy Delete) deletes the PV and its directory.
   await writeFile(join(dir, 'file.txt'), 'hello');
+  await unconsume('data');
   await pvcs.delete(NS, 'data');
   await eventually('claim gone', async () => (await getOrUndefined(pvcs, 'data', NS)) === undefined);
   await eventually('PV gone', async () => (await getOrUndefined(pvs, pvName)) === undefined);
@@ -169,9 +191,11 @@ test('a claim without class gets local-path, a provisioned volume in the data di
 
 test('a claim created with no class at all still gets the default class (retroactive assignment)', async () => {
   await pvcs.create(NS, claimManifest('raw', '1Gi'));
+  await consume('raw');
   const claim = await eventually('claim Bound', phaseIs(pvcs, 'raw', 'Bound', NS));
   assert.equal(claim.spec.storageClassName, 'local-path');
   assert.ok(await exists(join(dataDir, 'volumes', `default_raw_pvc-${claim.metadata.uid}`)));
+  await unconsume('raw');
   await pvcs.delete(NS, 'raw');
   await eventually('PV gone', async () => (await getOrUndefined(pvs, `pvc-${claim.metadata.uid}`)) === undefined);
 });
@@ -299,13 +323,8 @@ test('pre-bound volumes and claims are honoured', async () => {
 
 test('a claim used by a scheduled pod stays (Terminating) until the pod is gone', async () => {
   await pvcs.create(NS, claimManifest('in-use', '1Gi'));
+  await consume('in-use', 'user');
   const claim = await eventually('claim Bound', phaseIs(pvcs, 'in-use', 'Bound', NS));
-  await pods.create(NS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'user', namespace: NS },
-    spec: { nodeName: 'node-x', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'in-use' } }] },
-  });
   await pvcs.delete(NS, 'in-use');
   const terminating = await eventually('claim Terminating', async () => {
     const c = await getOrUndefined(pvcs, 'in-use', NS);
@@ -314,6 +333,7 @@ test('a claim used by a scheduled pod stays (Terminating) until the pod is gone'
   assert.equal((await tableRow(pvcs, 'in-use', NS)).Status, 'Terminating');
   // Let the controller process later work, then check the claim is still held.
   await pvcs.create(NS, claimManifest('later', '1Gi'));
+  await consume('later');
   await eventually('later Bound', phaseIs(pvcs, 'later', 'Bound', NS));
   assert.deepEqual((await pvcs.get(NS, 'in-use')).metadata.finalizers, ['kubernetes.io/pvc-protection']);
   assert.equal((await pvs.get(undefined, terminating.spec.volumeName)).status.phase, 'Bound');
@@ -321,6 +341,7 @@ test('a claim used by a scheduled pod stays (Terminating) until the pod is gone'
   await pods.delete(NS, 'user', { gracePeriodSeconds: 0 });
   await eventually('claim gone', async () => (await getOrUndefined(pvcs, 'in-use', NS)) === undefined);
   await eventually('its PV gone', async () => (await getOrUndefined(pvs, `pvc-${claim.metadata.uid}`)) === undefined);
+  await unconsume('later');
   await pvcs.delete(NS, 'later');
 });
 
@@ -355,6 +376,7 @@ test('WaitForFirstConsumer: Pending until a pod using it is on a node, then a vo
 
 test('after a controller restart the same claim keeps the same volume and directory', async () => {
   await pvcs.create(NS, claimManifest('stable', '1Gi'));
+  await consume('stable');
   const claim = await eventually('claim Bound', phaseIs(pvcs, 'stable', 'Bound', NS));
   const pv = await pvs.get(undefined, claim.spec.volumeName);
   await writeFile(join(pv.spec.hostPath.path, 'state'), 'v1');
@@ -363,6 +385,7 @@ test('after a controller restart the same claim keeps the same volume and direct
   await startManager();
   // The restarted controller resyncs everything; a new claim shows it is working.
   await pvcs.create(NS, claimManifest('after-restart', '1Gi'));
+  await consume('after-restart');
   await eventually('new claim Bound', phaseIs(pvcs, 'after-restart', 'Bound', NS));
   const again = await pvcs.get(NS, 'stable');
   assert.equal(again.spec.volumeName, pv.metadata.name);

@@ -8,19 +8,29 @@ import assert from 'node:assert/strict';
 import type { JsonObject, KObject } from '../../src/api/types.js';
 import type { WatchEvent } from '../../src/client/rest-client.js';
 import { R, ResourceClient } from '../../src/client/resources.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { persistentVolumeControllerFactory } from '../../src/controllers/persistent-volume/index.js';
 import { statefulSetControllerFactory } from '../../src/controllers/statefulset/index.js';
 import { SIM_READY, SIM_READY_DELAY } from '../../src/kubelet/index.js';
 import { eventually, getOrUndefined, isReady, NS, TestCluster } from './workload-cluster.js';
 
 const c = new TestCluster();
 let sets: ResourceClient;
+// The PV controller binds the claims (local-path, WaitForFirstConsumer): the scheduler places a
+// pod only once its claims are bound.
+const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-sts-'));
 
 before(async () => {
-  await c.start(['node-1', 'node-2', 'node-3'], [statefulSetControllerFactory]);
+  await c.start(['node-1', 'node-2', 'node-3'], [statefulSetControllerFactory, persistentVolumeControllerFactory({ dataDir })]);
   sets = new ResourceClient(c.client, R.statefulsets);
 });
 
-after(() => c.stop());
+after(async () => {
+  await c.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 interface SetOptions {
   replicas?: number;

@@ -107,12 +107,12 @@ test('DefaultStorageClass admission: only claims that say nothing about their cl
   assert.equal(admitDefaultStorageClass(c, classes), false);
 });
 
-test('the built-in class is local-path, rancher.io/local-path, Delete, Immediate, default unless told', () => {
+test('the built-in class is local-path, rancher.io/local-path, Delete, WaitForFirstConsumer, default unless told', () => {
   const s = localPathStorageClass();
   assert.equal(s.metadata.name, 'local-path');
   assert.equal(s.provisioner, 'rancher.io/local-path');
   assert.equal(s.reclaimPolicy, 'Delete');
-  assert.equal(s.volumeBindingMode, 'Immediate');
+  assert.equal(s.volumeBindingMode, 'WaitForFirstConsumer');
   assert.equal(s.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
   assert.equal(localPathStorageClass(false).metadata.annotations, undefined);
 });

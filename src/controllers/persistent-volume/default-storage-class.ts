@@ -54,9 +54,10 @@ export function admitDefaultStorageClass(claim: KObject, classes: Iterable<KObje
 }
 
 /**
- * The built-in class, as k3s ships it but binding Immediately: the scheduler does not take part
- * in volume binding, and every node of a k8ts cluster shares the host's data dir, so any node
- * can use the volume. `makeDefault` is false when another class is already the default.
+ * The built-in class, as k3s ships it: binding waits for the first consumer, so the scheduler's
+ * VolumeBinding plugin picks the node and the provisioner makes a volume pinned to it
+ * (kubernetes.io/hostname node affinity). Existing clusters keep the class they have (classes are
+ * immutable). `makeDefault` is false when another class is already the default.
  */
 export function localPathStorageClass(makeDefault = true): KObject {
   return {
@@ -65,6 +66,6 @@ export function localPathStorageClass(makeDefault = true): KObject {
     metadata: { name: LOCAL_PATH_CLASS, ...(makeDefault ? { annotations: { [ANN_IS_DEFAULT_CLASS]: 'true' } } : {}) },
     provisioner: LOCAL_PATH_PROVISIONER,
     reclaimPolicy: 'Delete',
-    volumeBindingMode: 'Immediate',
+    volumeBindingMode: 'WaitForFirstConsumer',
   };
 }

@@ -88,11 +88,11 @@ async function syncUnboundClaim(c: Ctl, claim: KObject): Promise<void> {
 }
 
 /**
- * What the scheduler's VolumeBinding plugin does once a consumer pod is placed (k8ts's scheduler
- * does not take part in volume binding, so the controller does it when it sees the pod on a
- * node): bind a fitting volume reachable from that node, or record the node on the claim
+ * What the scheduler's VolumeBinding plugin does for pods it schedules, for consumer pods that
+ * reached a node without it (spec.nodeName set directly, or another scheduler): bind a fitting
+ * volume reachable from that node, or record the node on the claim
  * (volume.kubernetes.io/selected-node) so the provisioner makes one there. Returns the updated
- * claim, 'bound', or undefined when no consumer pod is scheduled yet.
+ * claim, 'bound', or undefined when no consumer pod is on a node yet.
  */
 async function placeOnConsumerNode(c: Ctl, claim: KObject): Promise<KObject | 'bound' | undefined> {
   const pods = c

@@ -17,9 +17,12 @@ export interface Profile {
   scorers: WeightedPlugin[];
 }
 
-export function defaultProfile(): Profile {
+/** `volumeBinding` is the VolumeBinding plugin bound to the scheduler's volume binder (absent: pods' volumes are not looked at). */
+export function defaultProfile(volumeBinding?: Plugin): Profile {
+  const filters = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit];
+  if (volumeBinding) filters.push(volumeBinding);
   return {
-    filters: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],
+    filters,
     scorers: [
       { plugin: taintToleration, weight: 3 },
       { plugin: nodeAffinity, weight: 2 },
