@@ -115,7 +115,7 @@ export class PodNetwork {
    * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up. Three programs in
    * a row (namespaces with the hostname, host side, pod side), each step batched.
    */
-  async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string }): Promise<PodNamespaces> {
+  async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string; trace?: (stage: string) => void }): Promise<PodNamespaces> {
     await mkdir(dir, { recursive: true });
     const ns: PodNamespaces = { ipc: join(dir, 'ipc') };
     if (!o.hostNetwork) {
@@ -133,10 +133,13 @@ export class PodNetwork {
     const { prefix } = parseCidr(o.cidr);
     try {
       await hostCommand(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
+      o.trace?.('unshare');
       await hostCommand(this.tools.ip, ['-batch', '-'], { input: `link add ${veth} type veth peer name eth0 netns "${ns.net}"\nlink set ${veth} master ${br} up\n` });
+      o.trace?.('ip-host');
       await hostCommand(this.tools.nsenter, [`--net=${ns.net}`, this.tools.ip, '-batch', '-'], {
         input: `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`,
       });
+      o.trace?.('ip-pod');
     } catch (err) {
       await this.tearDown(dir, o.sandboxId).catch(() => undefined);
       throw new Error(`failed to set up the pod network: ${(err as Error).message}`);

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
+import { startTrace, startTraceOn } from '../../../util/start-trace.js';
 import { ImageStore } from '../../../images/image-store.js';
 import type { Credentials } from '../../../images/registry-auth.js';
 import { credentialsFromDockerConfigs } from '../../../images/registry-auth.js';
@@ -64,7 +65,7 @@ import { writeBundle } from './container-bundle.js';
 import { rootfsDirs, unmountRootfs } from './container-rootfs.js';
 import { writePodFiles } from './pod-files.js';
 import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
-import { RuncCli } from './runc-cli.js';
+import { RuncCli, runtimeFlavour } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
 import { runcError, waitFor, writeRunSpec } from './supervisor.js';
 import { containerStatusOf, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
@@ -137,13 +138,19 @@ export class RuncRuntime implements ContainerRuntime {
     this.logDir = join(opts.dataDir, 'pods');
     for (const d of [this.sandboxDir, this.containerDir, this.logDir, join(opts.dataDir, 'runc')]) mkdirSync(d, { recursive: true, mode: 0o711 });
     this.images = opts.images ?? new ImageStore({ root: join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
-    this.runc = new RuncCli(opts.runcPath ?? DEFAULT_RUNC, join(opts.dataDir, 'runc'));
+    const binary = opts.runcPath ?? DEFAULT_RUNC;
+    this.runc = new RuncCli(binary, join(opts.dataDir, 'runc'), runtimeFlavour(binary));
     this.version = opts.runcVersion ?? 'unknown';
     this.shim = ensureShim(join(opts.dataDir, 'bin'));
     this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
     this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS);
     this.holderPrefix = `ctr-${createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 8)}-`;
     this.load();
+  }
+
+  private traceKey(c: Container): string {
+    const sb = this.sandboxes.get(c.rec.sandboxId);
+    return sb ? `${sb.config.namespace}/${sb.config.name}` : c.rec.id;
   }
 
   private holder(id: string): string {
@@ -248,13 +255,17 @@ export class RuncRuntime implements ContainerRuntime {
     const id = newRuntimeId();
     const dir = join(this.sandboxDir, id);
     const hostname = (config.hostname ?? config.name).slice(0, 63);
+    const key = `${config.namespace}/${config.name}`;
+    startTrace(key, 'sandbox');
     try {
       await mkdir(dir, { recursive: true });
       const files = await writePodFiles(dir, { ip, hostname, hostNetwork });
-      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr });
+      startTrace(key, 'sandbox-files');
+      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
       const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp: !hostNetwork, cidr, hostname, namespaces, files, containers: new Set() };
       this.sandboxes.set(id, sb);
       this.saveSandbox(sb);
+      startTrace(key, 'sandbox-done');
       return id;
     } catch (err) {
       if (!hostNetwork && ip) this.ips?.release(ip);
@@ -320,6 +331,8 @@ export class RuncRuntime implements ContainerRuntime {
     if (sb.state !== 'ready') throw new Error(`failed to create container: sandbox ${sandboxId} is not ready`);
     const img = await this.images.status(config.image);
     if (!img) throw new Error(`failed to create container: image "${config.image}" is not present on this node`);
+    const key = `${sb.config.namespace}/${sb.config.name}`;
+    startTrace(key, 'create');
     const id = newRuntimeId();
     const dir = join(this.containerDir, id);
     await mkdir(join(dir, 'bundle'), { recursive: true });
@@ -344,6 +357,7 @@ export class RuncRuntime implements ContainerRuntime {
       const c: Container = { rec, dir, state: 'created', waiters: [] };
       this.containers.set(id, c);
       sb.containers.add(id);
+      startTrace(key, 'created');
       return id;
     } catch (err) {
       await unmountRootfs(dirs.merged);
@@ -356,6 +370,8 @@ export class RuncRuntime implements ContainerRuntime {
   async startContainer(id: string): Promise<void> {
     const c = this.get(id);
     if (c.state !== 'created' || c.rec.startedAt) throw new Error(`failed to start container "${id}": container is in ${c.state} state, not created`);
+    const key = startTraceOn ? this.traceKey(c) : '';
+    startTrace(key, 'start');
     const pidFile = join(c.dir, 'pid');
     const exitFile = join(c.dir, 'exit');
     const specPath = writeRunSpec(this.runc, {
@@ -368,6 +384,7 @@ export class RuncRuntime implements ContainerRuntime {
     });
     const { line, child } = await spawnShim(this.shim, specPath);
     if (!line.startsWith('ok ')) throw new Error(`failed to start container "${id}": ${shimStartFailure(line)}`);
+    startTrace(key, 'shim-ok');
     c.rec.shimPid = child.pid;
     c.rec.shimStart = child.pid !== undefined ? processStartTicks(child.pid) : undefined;
     c.child = child;
@@ -398,6 +415,7 @@ export class RuncRuntime implements ContainerRuntime {
       await this.onExit(c, e, false);
       throw new Error(`failed to create containerd task: failed to create shim task: OCI runtime create failed: ${message}`);
     }
+    startTrace(key, 'pid-file');
     c.rec.initPid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
     c.rec.startedAt = this.clock.now().toISOString();
     writeJsonAtomic(join(c.dir, 'container.json'), c.rec);

@@ -31,8 +31,9 @@ export function writeRunSpec(runc: RuncCli, i: RunSpecInput): string {
       namespaces: false,
       mounts: [],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      // --keep: the container (and its cgroup) stays until the agent has read how it ended.
-      argv: [runc.binary, ...runc.base(join(i.dir, 'runc.log')), 'run', '--keep', '--bundle', join(i.dir, 'bundle'), '--pid-file', join(i.dir, 'pid'), i.id],
+      // The container (and its cgroup) stays until the agent has read how it ended (runc-cli.ts).
+      argv: runc.argv(runc.runArgs(i.id, join(i.dir, 'bundle'), join(i.dir, 'pid'), join(i.dir, 'runc.log'))),
+      reapPidFile: runc.flavour.crun ? join(i.dir, 'pid') : undefined,
     }),
   );
   return specPath;
