@@ -2,7 +2,7 @@
 // its overlay root file system mounted (container-rootfs.ts), and config.json joining the pod's
 // namespaces and files, the volumes and the container's cgroup and limits (oci-spec.ts).
 
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageConfig } from '../../../images/manifest.js';
 import type { ContainerConfig } from '../runtime.js';
@@ -55,5 +55,5 @@ export async function writeBundle(b: BundleInput): Promise<void> {
     cgroupsPath: b.cgroupsPath,
     resources: b.resources,
   });
-  await writeFile(join(b.dir, 'bundle', 'config.json'), JSON.stringify(spec));
+  writeFileSync(join(b.dir, 'bundle', 'config.json'), JSON.stringify(spec));
 }

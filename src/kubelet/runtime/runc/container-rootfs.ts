@@ -3,7 +3,7 @@
 // so its writes stay private and go away with it. overlayfs takes its directories in a
 // comma/colon separated option string, so paths holding those characters are refused up front.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCommand } from './host-command.js';
 import { isMounted } from './pod-network.js';
@@ -23,9 +23,9 @@ export async function mountRootfs(d: RootfsDirs): Promise<void> {
   for (const p of [d.lower, d.upper, d.work]) {
     if (/[,:]/.test(p)) throw new Error(`cannot use "${p}" in an overlay mount: the path holds a comma or colon`);
   }
-  await mkdir(d.upper, { recursive: true });
-  await mkdir(d.work, { recursive: true });
-  await mkdir(d.merged, { recursive: true });
+  mkdirSync(d.upper, { recursive: true });
+  mkdirSync(d.work, { recursive: true });
+  mkdirSync(d.merged, { recursive: true });
   if (isMounted(d.merged)) return;
   try {
     await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]);

@@ -14,7 +14,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { startTrace, startTraceOn } from '../../../util/start-trace.js';
@@ -143,7 +143,7 @@ export class RuncRuntime implements ContainerRuntime {
     this.version = opts.runcVersion ?? 'unknown';
     this.shim = ensureShim(join(opts.dataDir, 'bin'));
     this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
-    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS);
+    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS, this.shim);
     this.holderPrefix = `ctr-${createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 8)}-`;
     this.load();
   }
@@ -258,7 +258,7 @@ export class RuncRuntime implements ContainerRuntime {
     const key = `${config.namespace}/${config.name}`;
     startTrace(key, 'sandbox');
     try {
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       const files = await writePodFiles(dir, { ip, hostname, hostNetwork });
       startTrace(key, 'sandbox-files');
       const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
@@ -335,7 +335,7 @@ export class RuncRuntime implements ContainerRuntime {
     startTrace(key, 'create');
     const id = newRuntimeId();
     const dir = join(this.containerDir, id);
-    await mkdir(join(dir, 'bundle'), { recursive: true });
+    mkdirSync(join(dir, 'bundle'), { recursive: true });
     const holder = this.holder(id);
     await this.images.leases.acquire(img.id, holder);
     const dirs = rootfsDirs(dir, await this.images.rootfs(img.id));
@@ -351,7 +351,7 @@ export class RuncRuntime implements ContainerRuntime {
         resources: this.cgroups.ociResources(config.resources ?? {}),
       });
       const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
-      await mkdir(join(logPath, '..'), { recursive: true });
+      mkdirSync(join(logPath, '..'), { recursive: true });
       const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest };
       writeJsonAtomic(join(dir, 'container.json'), rec);
       const c: Container = { rec, dir, state: 'created', waiters: [] };
