@@ -19,16 +19,31 @@ export function rootfsDirs(containerDir: string, imageRootfs: string): RootfsDir
   return { lower: imageRootfs, upper: join(containerDir, 'upper'), work: join(containerDir, 'work'), merged: join(containerDir, 'bundle', 'rootfs') };
 }
 
-export async function mountRootfs(d: RootfsDirs): Promise<void> {
+/** The overlay's mount options (its directories may not hold a comma or colon). */
+export function overlayOptions(d: RootfsDirs): string {
   for (const p of [d.lower, d.upper, d.work]) {
     if (/[,:]/.test(p)) throw new Error(`cannot use "${p}" in an overlay mount: the path holds a comma or colon`);
   }
+  return `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`;
+}
+
+/**
+ * Makes the overlay's directories and returns its mount options. The runtime has k8ts-shim mount
+ * it when the container starts (one process fewer per container than `mount` from the agent).
+ */
+export function prepareRootfs(d: RootfsDirs): string {
+  const options = overlayOptions(d);
   mkdirSync(d.upper, { recursive: true });
   mkdirSync(d.work, { recursive: true });
   mkdirSync(d.merged, { recursive: true });
+  return options;
+}
+
+export async function mountRootfs(d: RootfsDirs): Promise<void> {
+  const options = prepareRootfs(d);
   if (isMounted(d.merged)) return;
   try {
-    await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]);
+    await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, d.merged]);
   } catch (err) {
     throw new Error(`failed to mount the container root filesystem (overlay): ${(err as Error).message}`);
   }

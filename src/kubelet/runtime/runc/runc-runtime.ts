@@ -62,9 +62,9 @@ import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtom
 import { ensureShim, shimStartFailure, spawnShim } from '../process/shim-binary.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
 import { writeBundle } from './container-bundle.js';
-import { rootfsDirs, unmountRootfs } from './container-rootfs.js';
+import { overlayOptions, rootfsDirs, unmountRootfs } from './container-rootfs.js';
 import { writePodFiles } from './pod-files.js';
-import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
+import { DEFAULT_TOOLS, isMounted, PodNetwork, type NetworkTools } from './pod-network.js';
 import { RuncCli, runtimeFlavour } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
 import { runcError, waitFor, writeRunSpec } from './supervisor.js';
@@ -352,7 +352,7 @@ export class RuncRuntime implements ContainerRuntime {
       });
       const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
       mkdirSync(join(logPath, '..'), { recursive: true });
-      const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest };
+      const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest, rootfsLower: dirs.lower };
       writeJsonAtomic(join(dir, 'container.json'), rec);
       const c: Container = { rec, dir, state: 'created', waiters: [] };
       this.containers.set(id, c);
@@ -374,7 +374,10 @@ export class RuncRuntime implements ContainerRuntime {
     startTrace(key, 'start');
     const pidFile = join(c.dir, 'pid');
     const exitFile = join(c.dir, 'exit');
+    const merged = join(c.dir, 'bundle', 'rootfs');
+    const overlay = isMounted(merged) ? undefined : { dir: merged, options: overlayOptions(rootfsDirs(c.dir, c.rec.rootfsLower ?? (await this.images.rootfs(c.rec.imageId)))) };
     const specPath = writeRunSpec(this.runc, {
+      overlay,
       id,
       dir: c.dir,
       logPath: c.rec.logPath,

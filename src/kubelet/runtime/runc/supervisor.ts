@@ -15,6 +15,8 @@ export interface RunSpecInput {
   logMaxBytes: number;
   logMaxFiles: number;
   stdin: boolean;
+  /** The root overlay the shim mounts first (absent when already mounted). */
+  overlay?: { dir: string; options: string };
 }
 
 /** Writes `<dir>/spec`: the shim runs `runc run` for the container's bundle; returns its path. */
@@ -34,6 +36,7 @@ export function writeRunSpec(runc: RuncCli, i: RunSpecInput): string {
       // The container (and its cgroup) stays until the agent has read how it ended (runc-cli.ts).
       argv: runc.argv(runc.runArgs(i.id, join(i.dir, 'bundle'), join(i.dir, 'pid'), join(i.dir, 'runc.log'))),
       reapPidFile: runc.flavour.crun ? join(i.dir, 'pid') : undefined,
+      overlay: i.overlay,
     }),
   );
   return specPath;
