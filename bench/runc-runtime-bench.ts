@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       .filter((p) => {
         try {
           const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes('k8ts-shim') && cmd.includes(data);
+          return cmd.includes('k8ts-shim') && cmd.includes(data) && !cmd.includes('spawner');
         } catch {
           return false;
         }

@@ -3,6 +3,8 @@
 // pseudo-terminal when asked (posix_openpt; the helper relays it over its stdin/stdout and takes
 // "COLS ROWS" resize lines on fd 3), and main(). Uses helpers defined in the first half.
 
+import { SHIM_SPAWNER } from './shim-spawner-source.js';
+
 export const SHIM_EXEC_AND_MAIN = String.raw`/* ---------- exec mode ---------- */
 
 static pid_t exec_child = 0;
@@ -172,6 +174,7 @@ static int exec_mode(int argc, char **argv) {
   return exit_code_of(status);
 }
 
+${SHIM_SPAWNER}
 /* ---------- pod mode (the runc runtime's sandboxes) ---------- */
 
 /* Holds the namespace WHAT of this process with a bind mount of its nsfs file on TARGET. */
@@ -261,6 +264,7 @@ int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "run")) return run_mode(argv[2]);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return exec_mode(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "pod")) return pod_mode(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "spawner")) return spawner_mode();
   if (argc >= 2 && !strcmp(argv[1], "version")) {
     puts("k8ts-shim 1");
     return 0;

@@ -79,6 +79,8 @@ export class PodNetwork {
   constructor(
     private readonly tools: NetworkTools = DEFAULT_TOOLS,
     private readonly shim?: string,
+    /** Runs the programs without input (hostCommand, or a Spawner's run). */
+    private readonly exec: (cmd: string, args: string[]) => Promise<string> = hostCommand,
   ) {}
 
   /** Creates the node's bridge for `cidr` with the gateway address (idempotent). */
@@ -97,24 +99,24 @@ export class PodNetwork {
     const gw = gatewayOf(cidr);
     const exists = (e: unknown) => e instanceof HostCommandError && /File exists|already assigned/i.test(e.stderr);
     if (!existsSync(`/sys/class/net/${br}`)) {
-      await hostCommand(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
+      await this.exec(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
         if (!exists(e)) throw e;
       });
     }
-    const addrs = await hostCommand(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
+    const addrs = await this.exec(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
     if (!addrs.includes(` ${gw}/${prefix} `)) {
-      await hostCommand(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
+      await this.exec(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
         if (!exists(e)) throw e;
       });
     }
-    await hostCommand(this.tools.ip, ['link', 'set', br, 'up']);
+    await this.exec(this.tools.ip, ['link', 'set', br, 'up']);
     return br;
   }
 
   /** Deletes the bridge of `cidr` (no pod may still use it). */
   async deleteBridge(cidr: string): Promise<void> {
     this.bridges.delete(cidr);
-    await hostCommand(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
+    await this.exec(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
   }
 
   /**
@@ -132,8 +134,8 @@ export class PodNetwork {
     }
     for (const f of [ns.net, ns.uts, ns.ipc]) if (f) writeFileSync(f, '');
     if (o.hostNetwork) {
-      if (this.shim) await hostCommand(this.shim, ['pod', ns.ipc, '', '', '', this.tools.ip, '', '']);
-      else await hostCommand(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
+      if (this.shim) await this.exec(this.shim, ['pod', ns.ipc, '', '', '', this.tools.ip, '', '']);
+      else await this.exec(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
       return ns;
     }
     if (!o.ip || !o.cidr) throw new Error('a pod network needs an IP and the pod CIDR');
@@ -144,7 +146,7 @@ export class PodNetwork {
     const podBatch = `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`;
     if (this.shim) {
       try {
-        await hostCommand(this.shim, ['pod', ns.ipc, ns.net!, ns.uts!, o.hostname, this.tools.ip, hostBatch, podBatch]);
+        await this.exec(this.shim, ['pod', ns.ipc, ns.net!, ns.uts!, o.hostname, this.tools.ip, hostBatch, podBatch]);
         o.trace?.('netns');
       } catch (err) {
         await this.tearDown(dir, o.sandboxId).catch(() => undefined);
@@ -153,7 +155,7 @@ export class PodNetwork {
       return ns;
     }
     try {
-      await hostCommand(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
+      await this.exec(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
       o.trace?.('unshare');
       await hostCommand(this.tools.ip, ['-batch', '-'], { input: hostBatch });
       o.trace?.('ip-host');
@@ -171,7 +173,7 @@ export class PodNetwork {
   /** Removes the pod's veth (the network goes with it); idempotent. */
   async detach(sandboxId: string): Promise<void> {
     if (!existsSync(`/sys/class/net/${vethName(sandboxId)}`)) return;
-    await hostCommand(this.tools.ip, ['link', 'del', vethName(sandboxId)]).catch(ignoreMissing);
+    await this.exec(this.tools.ip, ['link', 'del', vethName(sandboxId)]).catch(ignoreMissing);
   }
 
   /** Removes the veth and the namespace files (unmounting them ends the namespaces); idempotent. */
@@ -179,7 +181,7 @@ export class PodNetwork {
     await this.detach(sandboxId);
     for (const f of ['net', 'uts', 'ipc']) {
       const p = join(dir, f);
-      if (isMounted(p)) await hostCommand(this.tools.umount, [p]).catch(ignoreMissing);
+      if (isMounted(p)) await this.exec(this.tools.umount, [p]).catch(ignoreMissing);
     }
     await rm(dir, { recursive: true, force: true });
   }

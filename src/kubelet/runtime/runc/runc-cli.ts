@@ -68,6 +68,7 @@ export class RuncCli {
     readonly binary: string,
     readonly root: string,
     flavour?: RuntimeFlavour,
+    private readonly exec: (cmd: string, args: string[], opts?: { timeoutMs?: number }) => Promise<string> = hostCommand,
   ) {
     this.flavour = flavour ?? { crun: false, hideCgroup2: false };
   }
@@ -86,7 +87,7 @@ export class RuncCli {
 
   private run(args: string[], timeoutMs = 10_000): Promise<string> {
     const [cmd, rest] = this.command(args);
-    return hostCommand(cmd, rest, { timeoutMs });
+    return this.exec(cmd, rest, { timeoutMs });
   }
 
   /** Global arguments: state directory, and a log file for runc's own messages. */

@@ -59,7 +59,8 @@ import {
 import { attachSession } from '../process/attach-session.js';
 import { readCriLog, logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
-import { ensureShim, shimStartFailure, spawnShim } from '../process/shim-binary.js';
+import { ensureShim, shimStartFailure } from '../process/shim-binary.js';
+import { Spawner } from './spawner.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
 import { writeBundle } from './container-bundle.js';
 import { overlayOptions, rootfsDirs, unmountRootfs } from './container-rootfs.js';
@@ -117,6 +118,8 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly clock: Clock;
   private readonly runc: RuncCli;
   private readonly shim: string;
+  /** Starts every host program of this runtime (spawner.ts). */
+  private readonly spawner: Spawner;
   private readonly cgroups: Cgroups;
   private readonly network: PodNetwork;
   private readonly sandboxDir: string;
@@ -139,11 +142,12 @@ export class RuncRuntime implements ContainerRuntime {
     for (const d of [this.sandboxDir, this.containerDir, this.logDir, join(opts.dataDir, 'runc')]) mkdirSync(d, { recursive: true, mode: 0o711 });
     this.images = opts.images ?? new ImageStore({ root: join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
     const binary = opts.runcPath ?? DEFAULT_RUNC;
-    this.runc = new RuncCli(binary, join(opts.dataDir, 'runc'), runtimeFlavour(binary));
-    this.version = opts.runcVersion ?? 'unknown';
     this.shim = ensureShim(join(opts.dataDir, 'bin'));
+    this.spawner = new Spawner(this.shim);
+    this.runc = new RuncCli(binary, join(opts.dataDir, 'runc'), runtimeFlavour(binary), this.spawner.run);
+    this.version = opts.runcVersion ?? 'unknown';
     this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
-    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS, this.shim);
+    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS, this.shim, this.spawner.run);
     this.holderPrefix = `ctr-${createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 8)}-`;
     this.load();
   }
@@ -385,15 +389,23 @@ export class RuncRuntime implements ContainerRuntime {
       logMaxFiles: this.opts.logMaxFiles ?? 5,
       stdin: !!c.rec.config.stdin,
     });
-    const { line, child } = await spawnShim(this.shim, specPath);
+    const { line, pid, exited } = await this.spawner.start(this.shim, ['run', specPath]);
     if (!line.startsWith('ok ')) throw new Error(`failed to start container "${id}": ${shimStartFailure(line)}`);
     startTrace(key, 'shim-ok');
-    c.rec.shimPid = child.pid;
-    c.rec.shimStart = child.pid !== undefined ? processStartTicks(child.pid) : undefined;
-    c.child = child;
+    c.rec.shimPid = pid;
+    c.rec.shimStart = processStartTicks(pid);
+    c.child = this.spawner.keepAlive();
     let shimGone = false;
-    child.once('exit', () => {
+    void exited.then((known) => {
+      const held = c.child;
       c.child = undefined;
+      held?.unref();
+      if (this.closed || this.containers.get(id) !== c) return;
+      if (!known) {
+        // The spawner went away: watch the supervisor as an adopted one.
+        if (c.state !== 'exited' && !c.poll) this.watchAdopted(c);
+        return;
+      }
       shimGone = true;
       if (c.state === 'exited' || !c.rec.startedAt) return;
       const exit = readExitFile(exitFile);
@@ -562,6 +574,7 @@ export class RuncRuntime implements ContainerRuntime {
     // What runs now belongs to whoever opens the state directory next.
     this.sandboxes.clear();
     this.containers.clear();
+    this.spawner.close();
   }
 
   private get(id: string): Container {
