@@ -65,7 +65,7 @@ function printTimeline(file: string, createdAt: Map<string, number>): void {
     if (!m) byPod.set(key, (m = new Map()));
     if (!m.has(stage)) m.set(stage, Number(t));
   }
-  const order = ['seen', 'sync', 'sandbox', 'sandbox-files', 'netns', 'unshare', 'ip-host', 'ip-pod', 'sandbox-done', 'create', 'created', 'start', 'shim-ok', 'pid-file', 'status-sent', 'status-acked'];
+  const order = ['bind', 'bound', 'seen', 'sync', 'sandbox', 'sandbox-files', 'netns', 'unshare', 'ip-host', 'ip-pod', 'sandbox-done', 'create', 'created', 'start', 'shim-ok', 'pid-file', 'status-sent', 'status-acked'];
   console.log('  burst timeline (ms after the create was sent: p50 / p99; the step from the stage before: p50 / p99):');
   let prev: string | undefined;
   for (const stage of order) {
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const data = join(dir, 'cluster');
     const traceFile = join(dir, 'start-trace.txt');
     const runcPath = process.env.RUNC_BENCH_RUNC;
-    const upArgs = [BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc', ...(runcPath ? ['--runc-path', runcPath] : [])];
+    const upArgs = [...(process.env.RUNC_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RUNC_BENCH_CPU_PROF] : []), BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc', ...(runcPath ? ['--runc-path', runcPath] : [])];
     proc = spawn(process.execPath, upArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_START_TRACE: traceFile } });
     let out = '';
     const url = await new Promise<string>((res, rej) => {

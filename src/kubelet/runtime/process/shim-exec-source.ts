@@ -218,17 +218,28 @@ static int ip_batch(const char *ip, const char *batch) {
   return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* pod IPCFILE NETFILE UTSFILE HOSTNAME IP HOSTBATCH PODBATCH: new IPC namespace, and unless
+/* pod IPCFILE NETFILE UTSFILE HOSTNAME IP HOSTBATCH PODBATCH [PATH CONTENT]...: writes the files,
+   then a new IPC namespace, and unless
    NETFILE is empty new network and UTS ones with HOSTNAME, each held by a bind mount on its file;
    then "IP -batch -" runs HOSTBATCH in the node's network namespace and PODBATCH in the pod's
    (the veth pair, then eth0's address and route). One process per pod instead of three. */
 static int pod_mode(int argc, char **argv) {
   if (argc < 9) {
-    fprintf(stderr, "usage: k8ts-shim pod IPCFILE NETFILE UTSFILE HOSTNAME IP HOSTBATCH PODBATCH\n");
+    fprintf(stderr, "usage: k8ts-shim pod IPCFILE NETFILE UTSFILE HOSTNAME IP HOSTBATCH PODBATCH [PATH CONTENT]...\n");
     return 2;
   }
   const char *ipc = argv[2], *net = argv[3], *uts = argv[4], *host = argv[5], *ip = argv[6], *hb = argv[7], *pb = argv[8];
   int with_net = *net != 0;
+  /* Then PATH CONTENT pairs: the pod's files (hosts, hostname, resolv.conf). */
+  for (int i = 9; i + 1 < argc; i += 2) {
+    int fd = open(argv[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    size_t len = strlen(argv[i + 1]);
+    if (fd < 0 || write(fd, argv[i + 1], len) != (ssize_t)len) {
+      fprintf(stderr, "writing %s: %s\n", argv[i], strerror(errno));
+      return 1;
+    }
+    close(fd);
+  }
   signal(SIGPIPE, SIG_IGN);
   int hostfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (hostfd < 0) {

@@ -49,7 +49,8 @@ const SHIM_COMMON_AND_RUN = String.raw`/* k8ts process-runtime helper. Two modes
 #define LINE_MAX_BYTES 16384
 
 static char *spec_buf;
-static const char *reap_pid_path, *ovl_dir, *ovl_opts;
+static const char *reap_pid_path, *ovl_dir, *ovl_opts, *ovl_mk[4];
+static int novl_mk;
 static const char *log_path, *exit_path, *stdin_path, *hostname_v, *root_v, *upper_v, *work_v, *cwd_v;
 static long log_max = 10 * 1024 * 1024;
 static int log_files = 5;
@@ -100,6 +101,7 @@ static int read_spec(const char *path) {
     else if (!strcmp(k, "ns")) use_ns = atoi(v);
     else if (!strcmp(k, "reap")) reap_pid_path = v;
     else if (!strcmp(k, "ovldir")) ovl_dir = v;
+    else if (!strcmp(k, "ovlmkdir") && novl_mk < 4) ovl_mk[novl_mk++] = v;
     else if (!strcmp(k, "ovlopts")) ovl_opts = v;
     else if (!strcmp(k, "env") && nenv < MAXV) envv[nenv++] = v;
     else if (!strcmp(k, "arg") && nargs < MAXV) argvv[nargs++] = v;
@@ -410,6 +412,7 @@ static int run_mode(const char *specfile) {
   }
   else in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   /* The runc runtime's container root: an overlay mounted on the node before runc runs. */
+  for (int i = 0; i < novl_mk; i++) mkdir_p(ovl_mk[i], 0755);
   if (ovl_dir && ovl_opts && mount("overlay", ovl_dir, "overlay", 0, ovl_opts) < 0 && errno != EBUSY) {
     printf("err failed to mount the container root filesystem (overlay): %s\n", strerror(errno));
     return 2;

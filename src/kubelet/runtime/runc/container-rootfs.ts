@@ -28,19 +28,16 @@ export function overlayOptions(d: RootfsDirs): string {
 }
 
 /**
- * Makes the overlay's directories and returns its mount options. The runtime has k8ts-shim mount
- * it when the container starts (one process fewer per container than `mount` from the agent).
+ * Checks the overlay's directories and returns its mount options. k8ts-shim makes the directories
+ * and mounts it when the container starts (off the agent's event loop, no mount process).
  */
 export function prepareRootfs(d: RootfsDirs): string {
-  const options = overlayOptions(d);
-  mkdirSync(d.upper, { recursive: true });
-  mkdirSync(d.work, { recursive: true });
-  mkdirSync(d.merged, { recursive: true });
-  return options;
+  return overlayOptions(d);
 }
 
 export async function mountRootfs(d: RootfsDirs): Promise<void> {
   const options = prepareRootfs(d);
+  for (const p of [d.upper, d.work, d.merged]) mkdirSync(p, { recursive: true });
   if (isMounted(d.merged)) return;
   try {
     await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, d.merged]);
@@ -49,12 +46,12 @@ export async function mountRootfs(d: RootfsDirs): Promise<void> {
   }
 }
 
-export async function unmountRootfs(merged: string): Promise<void> {
+export async function unmountRootfs(merged: string, exec: (cmd: string, args: string[]) => Promise<string> = hostCommand): Promise<void> {
   if (!isMounted(merged)) return;
   try {
-    await hostCommand('umount', [merged]);
+    await exec('umount', [merged]);
   } catch {
     // Something still holds it (a process that escaped): detach it now, the kernel frees it later.
-    await hostCommand('umount', ['-l', merged]).catch(() => undefined);
+    await exec('umount', ['-l', merged]).catch(() => undefined);
   }
 }

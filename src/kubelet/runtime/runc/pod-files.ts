@@ -56,12 +56,22 @@ export function resolvConf(): string {
     .trim()}\n`;
 }
 
-export async function writePodFiles(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): Promise<PodFiles> {
+/** The pod's files and what goes in them (k8ts-shim's pod mode writes them, see pod-network.ts). */
+export function podFileContents(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): { files: PodFiles; contents: [string, string][] } {
   const files: PodFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   const name = o.hostNetwork ? nodeHostname() : o.hostname;
-  // Synchronous: three small files, quicker than a trip through a busy thread pool in a burst.
-  writeFileSync(files.hosts, hostsFile(o.ip, name, o.hostNetwork));
-  writeFileSync(files.hostname, `${name}\n`);
-  writeFileSync(files.resolvConf, resolvConf());
+  return {
+    files,
+    contents: [
+      [files.hosts, hostsFile(o.ip, name, o.hostNetwork)],
+      [files.hostname, `${name}\n`],
+      [files.resolvConf, resolvConf()],
+    ],
+  };
+}
+
+export async function writePodFiles(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): Promise<PodFiles> {
+  const { files, contents } = podFileContents(dir, o);
+  for (const [path, text] of contents) writeFileSync(path, text);
   return files;
 }

@@ -9,9 +9,9 @@
 //   in the pod. Traffic is not masqueraded: pods talk to the node and to each other only.
 // hostNetwork pods get only an IPC namespace; network and hostname are the node's.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hostCommand, HostCommandError } from './host-command.js';
 
 export interface NetworkTools {
@@ -124,7 +124,10 @@ export class PodNetwork {
    * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up. Three programs in
    * a row (namespaces with the hostname, host side, pod side), each step batched.
    */
-  async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string; trace?: (stage: string) => void }): Promise<PodNamespaces> {
+  async setUp(
+    dir: string,
+    o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string; trace?: (stage: string) => void; files?: [string, string][] },
+  ): Promise<PodNamespaces> {
     // Small synchronous file operations: in a burst the thread pool's queue makes the async ones slower.
     mkdirSync(dir, { recursive: true });
     const ns: PodNamespaces = { ipc: join(dir, 'ipc') };
@@ -132,9 +135,14 @@ export class PodNetwork {
       ns.net = join(dir, 'net');
       ns.uts = join(dir, 'uts');
     }
-    for (const f of [ns.net, ns.uts, ns.ipc]) if (f) writeFileSync(f, '');
+    // `files` (path, content): the pod's own files, written here (by k8ts-shim, off the agent's event loop).
+    const fileArgs = (o.files ?? []).flat();
+    if (!this.shim) {
+      for (const [path, text] of o.files ?? []) writeFileSync(path, text);
+      for (const f of [ns.net, ns.uts, ns.ipc]) if (f) writeFileSync(f, '');
+    }
     if (o.hostNetwork) {
-      if (this.shim) await this.exec(this.shim, ['pod', ns.ipc, '', '', '', this.tools.ip, '', '']);
+      if (this.shim) await this.exec(this.shim, ['pod', ns.ipc, '', '', '', this.tools.ip, '', '', ...fileArgs]);
       else await this.exec(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
       return ns;
     }
@@ -146,7 +154,7 @@ export class PodNetwork {
     const podBatch = `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`;
     if (this.shim) {
       try {
-        await this.exec(this.shim, ['pod', ns.ipc, ns.net!, ns.uts!, o.hostname, this.tools.ip, hostBatch, podBatch]);
+        await this.exec(this.shim, ['pod', ns.ipc, ns.net!, ns.uts!, o.hostname, this.tools.ip, hostBatch, podBatch, ...fileArgs]);
         o.trace?.('netns');
       } catch (err) {
         await this.tearDown(dir, o.sandboxId).catch(() => undefined);
@@ -187,17 +195,17 @@ export class PodNetwork {
   }
 }
 
-/** Whether `path` is a mount point (from /proc/self/mountinfo). */
+/**
+ * Whether `path` is a mount point of ours: an nsfs bind mount or an overlay sits on a different
+ * device than the directory holding it (two stat calls; /proc/self/mountinfo is long to read
+ * and parse with many pods).
+ */
 export function isMounted(path: string): boolean {
-  let text: string;
   try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
+    return statSync(path).dev !== statSync(dirname(path)).dev;
   } catch {
     return false;
   }
-  const esc = path.replace(/\\/g, '\\134').replace(/ /g, '\\040').replace(/\t/g, '\\011').replace(/\n/g, '\\012');
-  for (const line of text.split('\n')) if (line.split(' ')[4] === esc) return true;
-  return false;
 }
 
 /** Mount points at or under `dir` (leftover checks, cleanup). */

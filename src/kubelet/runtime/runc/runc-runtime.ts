@@ -64,7 +64,7 @@ import { Spawner } from './spawner.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
 import { writeBundle } from './container-bundle.js';
 import { overlayOptions, rootfsDirs, unmountRootfs } from './container-rootfs.js';
-import { writePodFiles } from './pod-files.js';
+import { podFileContents } from './pod-files.js';
 import { DEFAULT_TOOLS, isMounted, PodNetwork, type NetworkTools } from './pod-network.js';
 import { RuncCli, runtimeFlavour } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
@@ -202,7 +202,7 @@ export class RuncRuntime implements ContainerRuntime {
   private async discard(id: string, dir: string): Promise<void> {
     await this.runc.kill(id, 'KILL').catch(() => false);
     await this.runc.delete(id).catch(() => undefined);
-    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(dir, 'bundle', 'rootfs'), this.spawner.run);
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -263,9 +263,9 @@ export class RuncRuntime implements ContainerRuntime {
     startTrace(key, 'sandbox');
     try {
       mkdirSync(dir, { recursive: true });
-      const files = await writePodFiles(dir, { ip, hostname, hostNetwork });
+      const { files, contents } = podFileContents(dir, { ip, hostname, hostNetwork });
       startTrace(key, 'sandbox-files');
-      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
+      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, files: contents, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
       const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp: !hostNetwork, cidr, hostname, namespaces, files, containers: new Set() };
       this.sandboxes.set(id, sb);
       this.saveSandbox(sb);
@@ -364,7 +364,7 @@ export class RuncRuntime implements ContainerRuntime {
       startTrace(key, 'created');
       return id;
     } catch (err) {
-      await unmountRootfs(dirs.merged);
+      await unmountRootfs(dirs.merged, this.spawner.run);
       await this.images.leases.release(img.id, holder).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -379,7 +379,8 @@ export class RuncRuntime implements ContainerRuntime {
     const pidFile = join(c.dir, 'pid');
     const exitFile = join(c.dir, 'exit');
     const merged = join(c.dir, 'bundle', 'rootfs');
-    const overlay = isMounted(merged) ? undefined : { dir: merged, options: overlayOptions(rootfsDirs(c.dir, c.rec.rootfsLower ?? (await this.images.rootfs(c.rec.imageId)))) };
+    const dirs = rootfsDirs(c.dir, c.rec.rootfsLower ?? (await this.images.rootfs(c.rec.imageId)));
+    const overlay = isMounted(merged) ? undefined : { dir: merged, options: overlayOptions(dirs), mkdirs: [dirs.upper, dirs.work, merged] };
     const specPath = writeRunSpec(this.runc, {
       overlay,
       id,
@@ -486,7 +487,7 @@ export class RuncRuntime implements ContainerRuntime {
     this.sandboxes.get(c.rec.sandboxId)?.containers.delete(id);
     if (c.poll) clearInterval(c.poll);
     await this.runc.delete(id).catch(() => undefined);
-    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'), this.spawner.run);
     await this.cgroups.removeContainer(short(c.rec.sandboxId), short(id));
     await this.images.leases.release(c.rec.imageId, this.holder(id)).catch(() => undefined);
     for (const f of await logFiles(c.rec.logPath)) await rm(f, { force: true });
@@ -504,7 +505,7 @@ export class RuncRuntime implements ContainerRuntime {
       writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
     }
     await this.runc.delete(c.rec.id).catch(() => undefined);
-    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'), this.spawner.run);
     await this.cgroups.removeContainer(sbShort, short(c.rec.id));
     for (const w of c.waiters.splice(0)) w();
     const sb = this.sandboxes.get(c.rec.sandboxId);

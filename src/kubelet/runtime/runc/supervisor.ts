@@ -16,7 +16,7 @@ export interface RunSpecInput {
   logMaxFiles: number;
   stdin: boolean;
   /** The root overlay the shim mounts first (absent when already mounted). */
-  overlay?: { dir: string; options: string };
+  overlay?: { dir: string; options: string; mkdirs?: string[] };
 }
 
 /** Writes `<dir>/spec`: the shim runs `runc run` for the container's bundle; returns its path. */
