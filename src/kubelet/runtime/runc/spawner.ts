@@ -39,6 +39,7 @@ export class Spawner {
   /** Jobs someone waits for (the agent's event loop stays alive for them; detached ones do not count). */
   private waited = 0;
   private buf: Buffer = Buffer.alloc(0);
+  private corked = false;
 
   constructor(private readonly shim: string) {}
 
@@ -117,7 +118,7 @@ export class Spawner {
     const payload = Buffer.from(`r\0${id}\0${detach ? 1 : 0}\0${[cmd, ...args].join('\0')}\0`);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(payload.length);
-    proc.stdin!.write(Buffer.concat([head, payload]));
+    this.send(proc, Buffer.concat([head, payload]));
     return id;
   }
 
@@ -125,7 +126,20 @@ export class Spawner {
     const payload = Buffer.from(`k\0${id}\0${sig}\0`);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(payload.length);
-    this.proc?.stdin?.write(Buffer.concat([head, payload]));
+    if (this.proc) this.send(this.proc, Buffer.concat([head, payload]));
+  }
+
+  /** Frames of one tick go to the spawner in one write (each write wakes it up). */
+  private send(proc: ChildProcess, frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      proc.stdin!.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        proc.stdin!.uncork();
+      });
+    }
+    proc.stdin!.write(frame);
   }
 
   /** References the spawner's pipe while jobs are waited for, so a waiting agent does not exit. */
