@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KObject } from '../src/api/types.js';
 import { readKubeconfig } from '../src/cli/kubeconfig.js';
@@ -29,9 +29,62 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** CPU seconds used so far by process `pid` (user, system). */
+function procCpu(pid: number): [number, number] {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return [Number(f[11]) / 100, Number(f[12]) / 100];
+}
+
+/** Machine CPU seconds so far: user+nice, system+irq+softirq, idle+iowait. */
+function machineCpu(): [number, number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return [(f[0] + f[1]) / 100, (f[2] + f[5] + f[6]) / 100, (f[3] + f[4]) / 100];
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/**
+ * The burst's timeline from the node's trace (K8TS_START_TRACE): per stage, when pods reached it
+ * after their create was sent (p50/p99), and how long the step before it took (p50/p99).
+ */
+function printTimeline(file: string, createdAt: Map<string, number>): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const byPod = new Map<string, Map<string, number>>();
+  for (const line of text.split('\n')) {
+    const [key, stage, t] = line.split(' ');
+    if (!key || !createdAt.has(key)) continue;
+    let m = byPod.get(key);
+    if (!m) byPod.set(key, (m = new Map()));
+    if (!m.has(stage)) m.set(stage, Number(t));
+  }
+  const order = ['bind', 'bound', 'seen', 'sync', 'sandbox', 'sandbox-files', 'netns', 'unshare', 'ip-host', 'ip-pod', 'sandbox-done', 'create', 'created', 'start', 'shim-ok', 'pid-file', 'status-sent', 'status-acked'];
+  console.log('  burst timeline (ms after the create was sent: p50 / p99; the step from the stage before: p50 / p99):');
+  let prev: string | undefined;
+  for (const stage of order) {
+    const at: number[] = [];
+    const step: number[] = [];
+    for (const [key, m] of byPod) {
+      const t = m.get(stage);
+      if (t === undefined) continue;
+      at.push(t - createdAt.get(key)!);
+      const p = prev && m.get(prev);
+      if (p) step.push(t - p);
+    }
+    if (!at.length) continue;
+    at.sort((a, b) => a - b);
+    step.sort((a, b) => a - b);
+    const stepText = step.length ? `${pct(step, 50).toFixed(0).padStart(5)} / ${pct(step, 99).toFixed(0).padStart(5)}` : '';
+    console.log(`    ${stage.padEnd(13)} ${pct(at, 50).toFixed(0).padStart(5)} / ${pct(at, 99).toFixed(0).padStart(5)}   ${stepText}`);
+    prev = stage;
+  }
 }
 
 async function main(): Promise<void> {
@@ -60,7 +113,10 @@ async function main(): Promise<void> {
 
     // 2. Pod start latency with a cached image.
     const data = join(dir, 'cluster');
-    proc = spawn(process.execPath, [BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const traceFile = join(dir, 'start-trace.txt');
+    const runcPath = process.env.RUNC_BENCH_RUNC;
+    const upArgs = [...(process.env.RUNC_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RUNC_BENCH_CPU_PROF] : []), BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc', ...(runcPath ? ['--runc-path', runcPath] : [])];
+    proc = spawn(process.execPath, upArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_START_TRACE: traceFile } });
     let out = '';
     const url = await new Promise<string>((res, rej) => {
       proc!.stdout!.on('data', (d) => {
@@ -89,6 +145,8 @@ async function main(): Promise<void> {
     });
     const N = 50;
     const created = new Map<string, number>();
+    /** Epoch ms (sub-ms) when each create was sent, keyed like the trace (namespace/name). */
+    const createdAt = new Map<string, number>();
     const running = new Map<string, number>();
     let allRunning!: () => void;
     const all = new Promise<void>((r) => (allRunning = r));
@@ -104,12 +162,19 @@ async function main(): Promise<void> {
     await pods.create('default', spec('warm'));
     await all;
     const allDone = new Promise<void>((r) => (allRunning = r));
+    // RUNC_BENCH_PERF=<file>: a system-wide `perf record` of the burst (perf report --sort comm).
+    const perf = process.env.RUNC_BENCH_PERF ? spawn('perf', ['record', '-a', '-F', '499', '-o', process.env.RUNC_BENCH_PERF, '--', 'sleep', '4'], { stdio: 'ignore' }) : undefined;
+    if (perf) await new Promise((r) => setTimeout(r, 300));
+    const cpu0 = procCpu(proc.pid!);
+    const mcpu0 = machineCpu();
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const t0 = performance.now();
     for (let i = 0; i < N; i += 10) {
       await Promise.all(
         Array.from({ length: 10 }, async (_, j) => {
           const name = `start-${i + j}`;
           const t = performance.now();
+          createdAt.set(`default/${name}`, performance.timeOrigin + t);
           await pods.create('default', spec(name));
           created.set(name, t);
         }),
@@ -117,9 +182,17 @@ async function main(): Promise<void> {
     }
     await allDone;
     const tAll = performance.now() - t0;
+    const cpu1 = procCpu(proc.pid!);
+    if (perf) await new Promise((r) => perf.once('exit', r));
+    const mcpu1 = machineCpu();
     watch.stop();
     const lat = [...created].map(([n, t]) => running.get(n)! - t).sort((a, b) => a - b);
     console.log(`pod start (created -> Running), ${N} pods with a cached image, 10 at a time: p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms, all ${N} running after ${(tAll / 1000).toFixed(2)} s`);
+    console.log(
+      `  during the burst (load average before: ${load}): k8ts up cpu user ${(cpu1[0] - cpu0[0]).toFixed(2)} s + sys ${(cpu1[1] - cpu0[1]).toFixed(2)} s; ` +
+        `machine (all processes) user ${(mcpu1[0] - mcpu0[0]).toFixed(2)} s, sys ${(mcpu1[1] - mcpu0[1]).toFixed(2)} s, idle ${(mcpu1[2] - mcpu0[2]).toFixed(2)} s (${os.cpus().length} cores)`,
+    );
+    printTimeline(traceFile, createdAt);
 
     // 3. Memory with 51 containers running.
     await new Promise((r) => setTimeout(r, 2000));
@@ -128,7 +201,7 @@ async function main(): Promise<void> {
       .filter((p) => {
         try {
           const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes('k8ts-shim') && cmd.includes(data);
+          return cmd.includes('k8ts-shim') && cmd.includes(data) && !cmd.includes('spawner');
         } catch {
           return false;
         }

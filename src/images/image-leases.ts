@@ -4,8 +4,8 @@
 // the CLI and every agent sharing the store see the same counts, and a restarted agent finds
 // the leases of the containers it re-adopts.
 
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestHex } from './manifest.js';
 
@@ -39,8 +39,8 @@ export class ImageLeases {
 
   async acquire(manifest: string, holder: string): Promise<void> {
     const d = join(this.dir, digestHex(manifest));
-    await mkdir(d, { recursive: true });
-    await writeFile(join(d, safeHolder(holder)), '');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, safeHolder(holder)), '');
   }
 
   async release(manifest: string, holder: string): Promise<void> {

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ImageRef {
@@ -33,7 +34,8 @@ export class ImageRefs {
 
   async get(name: string): Promise<ImageRef | undefined> {
     try {
-      return JSON.parse(await readFile(this.file(name), 'utf8')) as ImageRef;
+      // Synchronous: a small file, read for every container start (no thread pool round trips).
+      return JSON.parse(readFileSync(this.file(name), 'utf8')) as ImageRef;
     } catch {
       return undefined;
     }

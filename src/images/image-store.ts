@@ -13,7 +13,7 @@
 // services every write is a rename of a complete file or directory, so racing writers are safe.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContentStore } from './content-store.js';
@@ -118,7 +118,8 @@ export class ImageStore {
   }
 
   private async localImage(r: ImageRef, ref: ImageReference): Promise<LocalImage> {
-    const config = JSON.parse((await this.content.read(r.config)).toString('utf8')) as ImageConfig;
+    // Synchronous: the config blob is small and read for every container start.
+    const config = JSON.parse(readFileSync(this.content.path(r.config), 'utf8')) as ImageConfig;
     return { name: r.name, repoDigest: digestReference(ref, r.target), id: r.manifest, configDigest: r.config, config, size: r.size };
   }
 

@@ -27,6 +27,7 @@ import { ContainerStreams } from './container-streams.js';
 import { takeInventory, type AdoptedPod } from './runtime-adoption.js';
 import { KubeletServer } from './server/kubelet-server.js';
 import { KUBELET_CERT_ANNOTATION, servingCert } from './server/serving-cert.js';
+import { startTrace, startTraceOn } from '../util/start-trace.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -365,6 +366,7 @@ export class Kubelet {
   private podAdded(pod: KObject): void {
     const uid = pod.metadata.uid;
     if (!uid) return;
+    if (startTraceOn && !this.podsByUid.has(uid)) startTrace(`${pod.metadata.namespace}/${pod.metadata.name}`, 'seen');
     this.podsByUid.set(uid, pod);
     this.queue.add(uid);
   }

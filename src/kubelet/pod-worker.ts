@@ -26,6 +26,7 @@ import type { ContainerSetup } from './container-setup.js';
 import { adoptInto, type AdoptedPod } from './runtime-adoption.js';
 import type { ContainerRuntime, ContainerStatus } from './runtime/runtime.js';
 import type { StatusWriter } from './status-writer.js';
+import { startTrace } from '../util/start-trace.js';
 
 export interface PodWorkerDeps {
   clock: Clock;
@@ -71,6 +72,7 @@ export class PodWorkers {
     }
     if (rec?.deleteSent) return;
     if (!rec) {
+      startTrace(`${pod.metadata.namespace}/${pod.metadata.name}`, 'sync');
       let runtime: ContainerRuntime;
       try {
         runtime = await this.d.runtimeFor(pod);

@@ -10,6 +10,7 @@ import type { ResourceClient } from '../client/resources.js';
 import { WorkQueue, runWorkers } from '../client/work-queue.js';
 import type { Clock } from '../util/clock.js';
 import { KUBELET_CONDITIONS } from './pod-status.js';
+import { startTrace, startTraceOn } from '../util/start-trace.js';
 
 interface Entry {
   namespace: string;
@@ -111,6 +112,8 @@ export class StatusWriter {
       for (const w of e.waiters.splice(0)) w();
       return;
     }
+    const running = startTraceOn && patch.phase === 'Running';
+    if (running) startTrace(`${e.namespace}/${e.name}`, 'status-sent');
     try {
       this.writes++;
       await this.pods.patch(e.namespace, e.name, 'strategic', { metadata: { uid }, status: patch }, { subresource: 'status' });
@@ -123,6 +126,7 @@ export class StatusWriter {
       }
       throw err;
     }
+    if (running) startTrace(`${e.namespace}/${e.name}`, 'status-acked');
     if (this.entries.get(uid) !== e) return;
     e.acked = desired;
     e.ackedKey = desiredKey;

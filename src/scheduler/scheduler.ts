@@ -9,6 +9,7 @@
 // of JavaScript), so "assume before the next decision" holds without locks; at most
 // `parallelism` bindings are in flight. Time comes from the injected clock.
 
+import { startTrace } from '../util/start-trace.js';
 import { ApiError } from '../api/errors.js';
 import type { KObject } from '../api/types.js';
 import { EventRecorder } from '../client/event-recorder.js';
@@ -267,6 +268,7 @@ export class Scheduler {
 
   private async bind(qp: QueuedPod, pod: KObject, nodeName: string, reserved?: ReservedVolumes): Promise<void> {
     const { namespace, name, uid } = pod.metadata;
+    startTrace(`${namespace}/${name}`, 'bind');
     try {
       await this.pods.post(namespace, name!, 'binding', {
         apiVersion: 'v1',
@@ -274,6 +276,7 @@ export class Scheduler {
         metadata: { name, namespace, uid },
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       });
+      startTrace(`${namespace}/${name}`, 'bound');
       this.queue.doneBound(qp);
       this.counters.bound++;
       if (!this.stopped) this.recorder.event(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);

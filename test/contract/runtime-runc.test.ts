@@ -34,6 +34,15 @@ function missing(): string | undefined {
 const skip = missing();
 if (skip) console.log(`# skipping the runc runtime tests: ${skip}`);
 
+// crun, when installed, runs the same tests (one after the other: they share the pod CIDRs).
+const CRUN = '/usr/bin/crun';
+const crunSkip = skip ?? (existsSync(CRUN) ? undefined : `${CRUN} is not installed (apt-get install crun)`);
+if (!skip && crunSkip) console.log(`# skipping the crun runs of the runc runtime tests: ${crunSkip}`);
+const BINARIES: { name: string; path?: string; skip?: string }[] = [
+  { name: 'runc', skip },
+  { name: 'crun', path: CRUN, skip: crunSkip },
+];
+
 const state: { reg?: TestRegistry; images?: ImageStore; dir?: string; image?: string; httpImage?: string } = {};
 const CG = `k8ts-test-${process.pid}`;
 
@@ -60,8 +69,8 @@ if (!skip) {
 /** Sandboxes each runtime made (other test processes may have veths of their own meanwhile). */
 const made = new WeakMap<RuncRuntime, string[]>();
 
-function newRuntime(dataDir: string): RuncRuntime {
-  const rt = new RuncRuntime({ dataDir, images: state.images!, cgroupPrefix: CG, runcVersion: '1.x' });
+function newRuntime(dataDir: string, runcPath?: string): RuncRuntime {
+  const rt = new RuncRuntime({ dataDir, images: state.images!, cgroupPrefix: CG, runcVersion: '1.x', runcPath });
   const ids: string[] = [];
   made.set(rt, ids);
   const run = rt.runPodSandbox.bind(rt);
@@ -92,10 +101,11 @@ function leftovers(dataDir: string, rt: RuncRuntime): string[] {
   return out;
 }
 
-if (!skip) {
-  runRuntimeContract('runc', async () => {
+for (const bin of BINARIES) {
+  if (bin.skip) continue;
+  runRuntimeContract(bin.name, async () => {
     const dir = mkdtempSync(join(state.dir!, 'rt-'));
-    const runtime = newRuntime(dir);
+    const runtime = newRuntime(dir, bin.path);
     return {
       runtime,
       image: state.image!,
@@ -138,13 +148,17 @@ async function logs(rt: RuncRuntime, id: string): Promise<string[]> {
   return out;
 }
 
-function withRuntime(title: string, fn: (rt: RuncRuntime, dir: string) => Promise<void>) {
-  test(`runc: ${title}`, { skip }, async () => {
+function withRuntime(title: string, fn: (rt: RuncRuntime, dir: string, runcPath?: string) => Promise<void>) {
+  for (const bin of BINARIES) withBinary(bin, title, fn);
+}
+
+function withBinary(bin: (typeof BINARIES)[number], title: string, fn: (rt: RuncRuntime, dir: string, runcPath?: string) => Promise<void>) {
+  test(`${bin.name}: ${title}`, { skip: bin.skip }, async () => {
     const dir = mkdtempSync(join(state.dir!, 'rt-'));
-    const rt = newRuntime(dir);
+    const rt = newRuntime(dir, bin.path);
     rt.updateRuntimeConfig({ podCIDR: '10.244.66.0/24', nodeIP: '192.168.50.10' });
     try {
-      await fn(rt, dir);
+      await fn(rt, dir, bin.path);
     } finally {
       for (const sb of await rt.listPodSandboxes()) await rt.removePodSandbox(sb.id);
       await rt.close();
@@ -175,10 +189,10 @@ withRuntime('the image entrypoint, cmd, env and working dir; args replace cmd; s
   assert.equal(ps.stdout, 'httpd -f -p 8081 ');
   const notFound = await rt.execSync(server, ['no-such-program'], 5);
   assert.equal(notFound.exitCode, 127);
-  assert.match(notFound.stderr, /executable file not found/);
+  assert.match(notFound.stderr, /executable file (`no-such-program` )?not found/);
   // A command that does not exist: a start error with runc's words, as kubectl shows it.
   const bad = await rt.createContainer(sb, { name: 'bad', attempt: 0, image: state.image!, command: ['/nope'], args: [], env: [] });
-  await assert.rejects(rt.startContainer(bad), /OCI runtime create failed: .*exec: "\/nope": stat \/nope: no such file or directory|executable file not found/);
+  await assert.rejects(rt.startContainer(bad), /OCI runtime create failed: .*(exec: "\/nope": stat \/nope: no such file or directory|executable file (`\/nope` )?not found)/);
   const badStatus = await rt.containerStatus(bad);
   assert.equal(badStatus?.reason, 'StartError');
   assert.equal(badStatus?.exitCode, 128);
@@ -240,7 +254,7 @@ withRuntime('a memory limit: exceeding it is OOMKilled with exit 137; CPU quota 
   assert.equal(k?.reason, 'Error');
 });
 
-withRuntime('an agent restart: running containers are re-adopted, exits while away keep their codes and logs', async (rt, dir) => {
+withRuntime('an agent restart: running containers are re-adopted, exits while away keep their codes and logs', async (rt, dir, runcPath) => {
   const sb = await rt.runPodSandbox(sandboxConfig());
   const long = await rt.createContainer(sb, { name: 'long', attempt: 0, image: state.image!, command: ['sh', '-c', 'echo started; sleep 3600'], args: [], env: [] });
   await rt.startContainer(long);
@@ -249,7 +263,7 @@ withRuntime('an agent restart: running containers are re-adopted, exits while aw
   await rt.close();
   // The "agent" is away while `short` ends.
   await new Promise((r) => setTimeout(r, 1000));
-  const rt2 = newRuntime(dir);
+  const rt2 = newRuntime(dir, runcPath);
   rt2.updateRuntimeConfig({ podCIDR: '10.244.66.0/24' });
   try {
     const ls = await rt2.listContainers({ sandboxId: sb });

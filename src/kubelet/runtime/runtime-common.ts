@@ -2,7 +2,6 @@
 // log directories, event listeners, and the waiting/kill-deadline bookkeeping of containers
 // that are real processes. Each runtime keeps its own state; these helpers only act on it.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../util/clock.js';
@@ -97,8 +96,8 @@ export interface SupervisedContainer {
   killAt?: number;
   cancelKill?: () => void;
   termSent?: boolean;
-  /** The supervisor, when this agent started it (its exit event tells the container's). */
-  child?: ReturnType<typeof spawn>;
+  /** The supervisor, when this agent started it (its exit event tells the container's); ref() keeps the agent alive. */
+  child?: { ref(): void; unref(): void };
   /** Set while this agent has no child handle on the supervisor (re-adopted after a restart). */
   poll?: ReturnType<typeof setInterval>;
 }

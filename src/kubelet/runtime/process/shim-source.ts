@@ -49,6 +49,8 @@ const SHIM_COMMON_AND_RUN = String.raw`/* k8ts process-runtime helper. Two modes
 #define LINE_MAX_BYTES 16384
 
 static char *spec_buf;
+static const char *reap_pid_path, *ovl_dir, *ovl_opts, *ovl_mk[4];
+static int novl_mk;
 static const char *log_path, *exit_path, *stdin_path, *hostname_v, *root_v, *upper_v, *work_v, *cwd_v;
 static long log_max = 10 * 1024 * 1024;
 static int log_files = 5;
@@ -97,6 +99,10 @@ static int read_spec(const char *path) {
     else if (!strcmp(k, "work")) work_v = v;
     else if (!strcmp(k, "cwd")) cwd_v = v;
     else if (!strcmp(k, "ns")) use_ns = atoi(v);
+    else if (!strcmp(k, "reap")) reap_pid_path = v;
+    else if (!strcmp(k, "ovldir")) ovl_dir = v;
+    else if (!strcmp(k, "ovlmkdir") && novl_mk < 4) ovl_mk[novl_mk++] = v;
+    else if (!strcmp(k, "ovlopts")) ovl_opts = v;
     else if (!strcmp(k, "env") && nenv < MAXV) envv[nenv++] = v;
     else if (!strcmp(k, "arg") && nargs < MAXV) argvv[nargs++] = v;
     else if (!strcmp(k, "msrc") && nmounts < 256) msrc[nmounts] = v;
@@ -331,6 +337,54 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* reap mode: reaps every child that ended (the starter ARGV, the container's PID 1 reparented
+   to us, strays); returns 1 with *status once the container has ended, or the starter failed
+   (its status then). */
+static pid_t reap_target = 0;
+static pid_t reaped_pid[64];
+static int reaped_status[64];
+static int nreaped = 0;
+
+static int reap_children(pid_t starter, int *status) {
+  int st;
+  pid_t r;
+  while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+    if (r == starter) {
+      if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        *status = st;
+        return 1;
+      }
+      char b[32] = {0};
+      int fd = open(reap_pid_path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        (void)!read(fd, b, sizeof b - 1);
+        close(fd);
+      }
+      reap_target = (pid_t)atol(b);
+      if (reap_target <= 0) {
+        *status = st;
+        return 1;
+      }
+    } else if (reap_target && r == reap_target) {
+      *status = st;
+      return 1;
+    } else if (nreaped < 64) {
+      /* Maybe the container's PID 1, ended before its starter exited. */
+      reaped_pid[nreaped] = r;
+      reaped_status[nreaped++] = st;
+    }
+  }
+  if (reap_target) {
+    for (int i = 0; i < nreaped; i++) {
+      if (reaped_pid[i] == reap_target) {
+        *status = reaped_status[i];
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 static int run_mode(const char *specfile) {
   if (read_spec(specfile) < 0 || !log_path || !exit_path || nargs == 0) {
     printf("err invalid container spec %s\n", specfile);
@@ -357,6 +411,12 @@ static int run_mode(const char *specfile) {
     in_fd = open(stdin_path, O_RDWR | O_CLOEXEC); /* RDWR: never blocks, never EOF */
   }
   else in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  /* The runc runtime's container root: an overlay mounted on the node before runc runs. */
+  for (int i = 0; i < novl_mk; i++) mkdir_p(ovl_mk[i], 0755);
+  if (ovl_dir && ovl_opts && mount("overlay", ovl_dir, "overlay", 0, ovl_opts) < 0 && errno != EBUSY) {
+    printf("err failed to mount the container root filesystem (overlay): %s\n", strerror(errno));
+    return 2;
+  }
   if (use_ns && unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC) < 0) {
     printf("err unshare: %s\n", strerror(errno));
     return 2;
@@ -365,6 +425,9 @@ static int run_mode(const char *specfile) {
   sa.sa_handler = on_sigchld;
   sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   sigaction(SIGCHLD, &sa, NULL);
+  /* reap mode: ARGV starts the container and exits (crun run --detach); the container's PID 1 is
+     then reparented to us, and its pid is in the file named by "reap" once ARGV exited 0. */
+  if (reap_pid_path) prctl(PR_SET_CHILD_SUBREAPER, 1);
   long long started = now_ms();
   pid_t pid = fork();
   if (pid < 0) {
@@ -445,7 +508,12 @@ static int run_mode(const char *specfile) {
       while (read(sigpipe_fds[0], c, sizeof c) > 0) {
       }
     }
-    if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+    if (!exited && reap_pid_path) {
+      if (reap_children(pid, &status)) {
+        exited = 1;
+        exited_at = now_ms();
+      }
+    } else if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
       exited = 1;
       exited_at = now_ms();
       /* The container ends with its main process: without a PID namespace, kill what it left. */
@@ -454,7 +522,17 @@ static int run_mode(const char *specfile) {
   }
   flush_partial(0);
   flush_partial(1);
-  if (!exited) {
+  if (!exited && reap_pid_path) {
+    while (!reap_children(pid, &status)) {
+      struct pollfd p = {sigpipe_fds[0], POLLIN, 0};
+      if (poll(&p, 1, 1000) > 0) {
+        char c[64];
+        while (read(sigpipe_fds[0], c, sizeof c) > 0) {
+        }
+      }
+    }
+    exited_at = now_ms();
+  } else if (!exited) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     exited_at = now_ms();

@@ -15,6 +15,14 @@ export interface ShimSpec {
   root?: { dir: string; upper: string; work: string };
   mounts: { source: string; target: string; readOnly: boolean }[];
   cwd?: string;
+  /**
+   * Reap mode: argv starts the container and exits (`crun run --detach`); the shim is the
+   * child subreaper, so the container's PID 1 is reparented to it, and waits for the pid named in
+   * this file once argv exited 0.
+   */
+  reapPidFile?: string;
+  /** An overlay mounted (on the node, before anything runs) at `dir` with these mount options, after making `mkdirs`. */
+  overlay?: { dir: string; options: string; mkdirs?: string[] };
   env: string[];
   argv: string[];
 }
@@ -31,6 +39,11 @@ export function encodeShimSpec(s: ShimSpec): Buffer {
   if (s.hostname) pairs.push(['hostname', s.hostname]);
   if (s.root) pairs.push(['root', s.root.dir], ['upper', s.root.upper], ['work', s.root.work]);
   if (s.cwd) pairs.push(['cwd', s.cwd]);
+  if (s.reapPidFile) pairs.push(['reap', s.reapPidFile]);
+  if (s.overlay) {
+    for (const d of s.overlay.mkdirs ?? []) pairs.push(['ovlmkdir', d]);
+    pairs.push(['ovldir', s.overlay.dir], ['ovlopts', s.overlay.options]);
+  }
   for (const m of s.mounts) pairs.push(['msrc', m.source], ['mdst', m.target], ['mro', m.readOnly ? '1' : '0']);
   for (const e of s.env) pairs.push(['env', e]);
   for (const a of s.argv) pairs.push(['arg', a]);

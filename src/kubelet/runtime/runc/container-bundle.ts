@@ -1,13 +1,13 @@
 // A container's OCI bundle: what it runs (container-process.ts), as which user (image-user.ts),
-// its overlay root file system mounted (container-rootfs.ts), and config.json joining the pod's
+// its overlay root file system prepared (container-rootfs.ts), and config.json joining the pod's
 // namespaces and files, the volumes and the container's cgroup and limits (oci-spec.ts).
 
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageConfig } from '../../../images/manifest.js';
 import type { ContainerConfig } from '../runtime.js';
 import { containerProcess, NoCommandError } from './container-process.js';
-import { mountRootfs, type RootfsDirs } from './container-rootfs.js';
+import { prepareRootfs, type RootfsDirs } from './container-rootfs.js';
 import { resolveImageUser } from './image-user.js';
 import { buildSpec } from './oci-spec.js';
 import type { RuncSandboxRecord } from './runc-state.js';
@@ -39,7 +39,8 @@ export async function writeBundle(b: BundleInput): Promise<void> {
   }
   const user = await resolveImageUser(b.rootfs.lower, b.image.config?.User);
   if (user.home && !proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
-  await mountRootfs(b.rootfs);
+  // Mounted when the container starts (runc-runtime.ts).
+  prepareRootfs(b.rootfs);
   const sb = b.sandbox;
   const spec = buildSpec({
     ...proc,
@@ -55,5 +56,5 @@ export async function writeBundle(b: BundleInput): Promise<void> {
     cgroupsPath: b.cgroupsPath,
     resources: b.resources,
   });
-  await writeFile(join(b.dir, 'bundle', 'config.json'), JSON.stringify(spec));
+  writeFileSync(join(b.dir, 'bundle', 'config.json'), JSON.stringify(spec));
 }

@@ -3,7 +3,7 @@
 // so its writes stay private and go away with it. overlayfs takes its directories in a
 // comma/colon separated option string, so paths holding those characters are refused up front.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCommand } from './host-command.js';
 import { isMounted } from './pod-network.js';
@@ -19,27 +19,39 @@ export function rootfsDirs(containerDir: string, imageRootfs: string): RootfsDir
   return { lower: imageRootfs, upper: join(containerDir, 'upper'), work: join(containerDir, 'work'), merged: join(containerDir, 'bundle', 'rootfs') };
 }
 
-export async function mountRootfs(d: RootfsDirs): Promise<void> {
+/** The overlay's mount options (its directories may not hold a comma or colon). */
+export function overlayOptions(d: RootfsDirs): string {
   for (const p of [d.lower, d.upper, d.work]) {
     if (/[,:]/.test(p)) throw new Error(`cannot use "${p}" in an overlay mount: the path holds a comma or colon`);
   }
-  await mkdir(d.upper, { recursive: true });
-  await mkdir(d.work, { recursive: true });
-  await mkdir(d.merged, { recursive: true });
+  return `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`;
+}
+
+/**
+ * Checks the overlay's directories and returns its mount options. k8ts-shim makes the directories
+ * and mounts it when the container starts (off the agent's event loop, no mount process).
+ */
+export function prepareRootfs(d: RootfsDirs): string {
+  return overlayOptions(d);
+}
+
+export async function mountRootfs(d: RootfsDirs): Promise<void> {
+  const options = prepareRootfs(d);
+  for (const p of [d.upper, d.work, d.merged]) mkdirSync(p, { recursive: true });
   if (isMounted(d.merged)) return;
   try {
-    await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]);
+    await hostCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, d.merged]);
   } catch (err) {
     throw new Error(`failed to mount the container root filesystem (overlay): ${(err as Error).message}`);
   }
 }
 
-export async function unmountRootfs(merged: string): Promise<void> {
+export async function unmountRootfs(merged: string, exec: (cmd: string, args: string[]) => Promise<string> = hostCommand): Promise<void> {
   if (!isMounted(merged)) return;
   try {
-    await hostCommand('umount', [merged]);
+    await exec('umount', [merged]);
   } catch {
     // Something still holds it (a process that escaped): detach it now, the kernel frees it later.
-    await hostCommand('umount', ['-l', merged]).catch(() => undefined);
+    await exec('umount', ['-l', merged]).catch(() => undefined);
   }
 }

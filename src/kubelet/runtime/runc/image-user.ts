@@ -50,8 +50,24 @@ export function parseGroup(lines: string[]): GroupEntry[] {
     .map((f) => ({ name: f[0], gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
 }
 
+/** Answers per image root and user: image roots are never written, so they stay right. */
+const resolved = new Map<string, Promise<ContainerUser>>();
+
 /** Resolves `user` inside the root filesystem at `rootfs` (a path on the host). */
-export async function resolveImageUser(rootfs: string, user: string | undefined): Promise<ContainerUser> {
+export function resolveImageUser(rootfs: string, user: string | undefined): Promise<ContainerUser> {
+  const key = `${rootfs}\0${user ?? ''}`;
+  let p = resolved.get(key);
+  if (!p) {
+    if (resolved.size >= 256) resolved.clear();
+    p = resolveUncached(rootfs, user);
+    resolved.set(key, p);
+    p.catch(() => resolved.delete(key));
+  }
+  // A copy: callers may add to it.
+  return p.then((u) => ({ ...u, ...(u.additionalGids ? { additionalGids: [...u.additionalGids] } : {}) }));
+}
+
+async function resolveUncached(rootfs: string, user: string | undefined): Promise<ContainerUser> {
   const spec = (user ?? '').trim();
   const [u, g] = spec.includes(':') ? [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)] : [spec, undefined];
   // The files are resolved inside the image (a symlink in it must not lead to the host's).

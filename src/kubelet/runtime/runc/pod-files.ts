@@ -3,8 +3,7 @@
 // resolv.conf is the node's, without loopback name servers, which are not reachable from the
 // pod's network namespace (a systemd-resolved stub listens on 127.0.0.53 on the node only).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as nodeHostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,11 +56,22 @@ export function resolvConf(): string {
     .trim()}\n`;
 }
 
-export async function writePodFiles(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): Promise<PodFiles> {
+/** The pod's files and what goes in them (k8ts-shim's pod mode writes them, see pod-network.ts). */
+export function podFileContents(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): { files: PodFiles; contents: [string, string][] } {
   const files: PodFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   const name = o.hostNetwork ? nodeHostname() : o.hostname;
-  await writeFile(files.hosts, hostsFile(o.ip, name, o.hostNetwork));
-  await writeFile(files.hostname, `${name}\n`);
-  await writeFile(files.resolvConf, resolvConf());
+  return {
+    files,
+    contents: [
+      [files.hosts, hostsFile(o.ip, name, o.hostNetwork)],
+      [files.hostname, `${name}\n`],
+      [files.resolvConf, resolvConf()],
+    ],
+  };
+}
+
+export async function writePodFiles(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): Promise<PodFiles> {
+  const { files, contents } = podFileContents(dir, o);
+  for (const [path, text] of contents) writeFileSync(path, text);
   return files;
 }

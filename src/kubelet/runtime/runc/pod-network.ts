@@ -9,9 +9,9 @@
 //   in the pod. Traffic is not masqueraded: pods talk to the node and to each other only.
 // hostNetwork pods get only an IPC namespace; network and hostname are the node's.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { hostCommand, HostCommandError } from './host-command.js';
 
 export interface NetworkTools {
@@ -72,7 +72,16 @@ export class PodNetwork {
   /** Bridges set up by this process, per CIDR (one setup at a time; checked again if it vanished). */
   private readonly bridges = new Map<string, Promise<string>>();
 
-  constructor(private readonly tools: NetworkTools = DEFAULT_TOOLS) {}
+  /**
+   * `shim`: k8ts-shim, whose pod mode creates the namespaces and runs both `ip -batch` steps in
+   * one process (one spawn from the agent per pod instead of three).
+   */
+  constructor(
+    private readonly tools: NetworkTools = DEFAULT_TOOLS,
+    private readonly shim?: string,
+    /** Runs the programs without input (hostCommand, or a Spawner's run). */
+    private readonly exec: (cmd: string, args: string[]) => Promise<string> = hostCommand,
+  ) {}
 
   /** Creates the node's bridge for `cidr` with the gateway address (idempotent). */
   ensureBridge(cidr: string): Promise<string> {
@@ -90,24 +99,24 @@ export class PodNetwork {
     const gw = gatewayOf(cidr);
     const exists = (e: unknown) => e instanceof HostCommandError && /File exists|already assigned/i.test(e.stderr);
     if (!existsSync(`/sys/class/net/${br}`)) {
-      await hostCommand(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
+      await this.exec(this.tools.ip, ['link', 'add', br, 'type', 'bridge']).catch((e: unknown) => {
         if (!exists(e)) throw e;
       });
     }
-    const addrs = await hostCommand(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
+    const addrs = await this.exec(this.tools.ip, ['-o', '-4', 'addr', 'show', 'dev', br]);
     if (!addrs.includes(` ${gw}/${prefix} `)) {
-      await hostCommand(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
+      await this.exec(this.tools.ip, ['addr', 'add', `${gw}/${prefix}`, 'dev', br]).catch((e: unknown) => {
         if (!exists(e)) throw e;
       });
     }
-    await hostCommand(this.tools.ip, ['link', 'set', br, 'up']);
+    await this.exec(this.tools.ip, ['link', 'set', br, 'up']);
     return br;
   }
 
   /** Deletes the bridge of `cidr` (no pod may still use it). */
   async deleteBridge(cidr: string): Promise<void> {
     this.bridges.delete(cidr);
-    await hostCommand(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
+    await this.exec(this.tools.ip, ['link', 'del', bridgeName(cidr)]).catch(ignoreMissing);
   }
 
   /**
@@ -115,28 +124,53 @@ export class PodNetwork {
    * bridge, `ip`/prefix on eth0, default route via the gateway, loopback up. Three programs in
    * a row (namespaces with the hostname, host side, pod side), each step batched.
    */
-  async setUp(dir: string, o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string }): Promise<PodNamespaces> {
-    await mkdir(dir, { recursive: true });
+  async setUp(
+    dir: string,
+    o: { sandboxId: string; hostname: string; hostNetwork: boolean; ip?: string; cidr?: string; trace?: (stage: string) => void; files?: [string, string][] },
+  ): Promise<PodNamespaces> {
+    // Small synchronous file operations: in a burst the thread pool's queue makes the async ones slower.
+    mkdirSync(dir, { recursive: true });
     const ns: PodNamespaces = { ipc: join(dir, 'ipc') };
     if (!o.hostNetwork) {
       ns.net = join(dir, 'net');
       ns.uts = join(dir, 'uts');
     }
-    for (const f of [ns.net, ns.uts, ns.ipc]) if (f) await writeFile(f, '');
+    // `files` (path, content): the pod's own files, written here (by k8ts-shim, off the agent's event loop).
+    const fileArgs = (o.files ?? []).flat();
+    if (!this.shim) {
+      for (const [path, text] of o.files ?? []) writeFileSync(path, text);
+      for (const f of [ns.net, ns.uts, ns.ipc]) if (f) writeFileSync(f, '');
+    }
     if (o.hostNetwork) {
-      await hostCommand(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
+      if (this.shim) await this.exec(this.shim, ['pod', ns.ipc, '', '', '', this.tools.ip, '', '', ...fileArgs]);
+      else await this.exec(this.tools.unshare, [`--ipc=${ns.ipc}`, 'true']);
       return ns;
     }
     if (!o.ip || !o.cidr) throw new Error('a pod network needs an IP and the pod CIDR');
     const br = await this.ensureBridge(o.cidr);
     const veth = vethName(o.sandboxId);
     const { prefix } = parseCidr(o.cidr);
+    const hostBatch = `link add ${veth} type veth peer name eth0 netns "${ns.net}"\nlink set ${veth} master ${br} up\n`;
+    const podBatch = `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`;
+    if (this.shim) {
+      try {
+        await this.exec(this.shim, ['pod', ns.ipc, ns.net!, ns.uts!, o.hostname, this.tools.ip, hostBatch, podBatch, ...fileArgs]);
+        o.trace?.('netns');
+      } catch (err) {
+        await this.tearDown(dir, o.sandboxId).catch(() => undefined);
+        throw new Error(`failed to set up the pod network: ${(err as Error).message}`);
+      }
+      return ns;
+    }
     try {
-      await hostCommand(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
-      await hostCommand(this.tools.ip, ['-batch', '-'], { input: `link add ${veth} type veth peer name eth0 netns "${ns.net}"\nlink set ${veth} master ${br} up\n` });
+      await this.exec(this.tools.unshare, [`--net=${ns.net}`, `--uts=${ns.uts}`, `--ipc=${ns.ipc}`, 'hostname', o.hostname]);
+      o.trace?.('unshare');
+      await hostCommand(this.tools.ip, ['-batch', '-'], { input: hostBatch });
+      o.trace?.('ip-host');
       await hostCommand(this.tools.nsenter, [`--net=${ns.net}`, this.tools.ip, '-batch', '-'], {
-        input: `link set lo up\naddr add ${o.ip}/${prefix} dev eth0\nlink set eth0 up\nroute add default via ${gatewayOf(o.cidr)}\n`,
+        input: podBatch,
       });
+      o.trace?.('ip-pod');
     } catch (err) {
       await this.tearDown(dir, o.sandboxId).catch(() => undefined);
       throw new Error(`failed to set up the pod network: ${(err as Error).message}`);
@@ -147,7 +181,7 @@ export class PodNetwork {
   /** Removes the pod's veth (the network goes with it); idempotent. */
   async detach(sandboxId: string): Promise<void> {
     if (!existsSync(`/sys/class/net/${vethName(sandboxId)}`)) return;
-    await hostCommand(this.tools.ip, ['link', 'del', vethName(sandboxId)]).catch(ignoreMissing);
+    await this.exec(this.tools.ip, ['link', 'del', vethName(sandboxId)]).catch(ignoreMissing);
   }
 
   /** Removes the veth and the namespace files (unmounting them ends the namespaces); idempotent. */
@@ -155,23 +189,23 @@ export class PodNetwork {
     await this.detach(sandboxId);
     for (const f of ['net', 'uts', 'ipc']) {
       const p = join(dir, f);
-      if (isMounted(p)) await hostCommand(this.tools.umount, [p]).catch(ignoreMissing);
+      if (isMounted(p)) await this.exec(this.tools.umount, [p]).catch(ignoreMissing);
     }
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Whether `path` is a mount point (from /proc/self/mountinfo). */
+/**
+ * Whether `path` is a mount point of ours: an nsfs bind mount or an overlay sits on a different
+ * device than the directory holding it (two stat calls; /proc/self/mountinfo is long to read
+ * and parse with many pods).
+ */
 export function isMounted(path: string): boolean {
-  let text: string;
   try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
+    return statSync(path).dev !== statSync(dirname(path)).dev;
   } catch {
     return false;
   }
-  const esc = path.replace(/\\/g, '\\134').replace(/ /g, '\\040').replace(/\t/g, '\\011').replace(/\n/g, '\\012');
-  for (const line of text.split('\n')) if (line.split(' ')[4] === esc) return true;
-  return false;
 }
 
 /** Mount points at or under `dir` (leftover checks, cleanup). */

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { Cgroups } from './cgroups.js';
 import { hostCommand } from './host-command.js';
 import { DEFAULT_TOOLS, mountsUnder, PodNetwork } from './pod-network.js';
-import { RuncCli } from './runc-cli.js';
+import { RuncCli, runtimeFlavour } from './runc-cli.js';
 import { DEFAULT_RUNC } from './runc-runtime.js';
 
 export async function purgeRuncState(stateDir: string, o: { runcPath?: string; cgroupPrefix?: string; bridgeCidr?: string } = {}): Promise<void> {
-  const runc = new RuncCli(o.runcPath ?? DEFAULT_RUNC, join(stateDir, 'runc'));
+  const binary = o.runcPath ?? DEFAULT_RUNC;
+  const runc = new RuncCli(binary, join(stateDir, 'runc'), runtimeFlavour(binary));
   if (existsSync(join(stateDir, 'runc'))) {
     for (const c of await runc.list().catch(() => [])) {
       await runc.kill(c.id, 'KILL').catch(() => false);

@@ -15,14 +15,16 @@ const ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 /** runc reports a process it could not start on stderr and exits 255; say it as a shell would. */
 function startFailure(stderr: string): number | undefined {
-  if (!/exec failed|unable to start container process/.test(stderr)) return undefined;
+  // runc: "exec failed: unable to start container process: ..."; crun: "executable file `x` not found in $PATH".
+  if (!/exec failed|unable to start container process|executable file `.*` not found|^(crun: )?exec /m.test(stderr)) return undefined;
   return /not found|no such file/i.test(stderr) ? 127 : 126;
 }
 
 export async function runcExecCapture(runc: RuncCli, id: string, dir: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
   const pidFile = join(dir, `exec-${randomBytes(6).toString('hex')}.pid`);
   try {
-    const child = spawn(runc.binary, runc.execArgs(id, cmd, { pidFile }), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: ENV[0].slice(5) } });
+    const [file, args] = runc.command(runc.execArgs(id, cmd, { pidFile }));
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: ENV[0].slice(5) } });
     const r = await captureOutput(child, timeoutSeconds, () => {
       // The command itself, then runc: killing runc alone would leave the command running.
       try {
@@ -41,5 +43,5 @@ export async function runcExecCapture(runc: RuncCli, id: string, dir: string, cm
 }
 
 export function runcExecStream(shim: string, runc: RuncCli, id: string, cmd: string[], opts: StreamOptions): StreamSession {
-  return execSession({ shim, pid: 0, namespaces: false, cwd: '', env: ENV }, [runc.binary, ...runc.execArgs(id, cmd, { tty: opts.tty })], opts);
+  return execSession({ shim, pid: 0, namespaces: false, cwd: '', env: ENV }, runc.argv(runc.execArgs(id, cmd, { tty: opts.tty })), opts);
 }

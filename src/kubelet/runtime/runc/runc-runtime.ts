@@ -14,9 +14,10 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../../util/clock.js';
+import { startTrace, startTraceOn } from '../../../util/start-trace.js';
 import { ImageStore } from '../../../images/image-store.js';
 import { credentialsFromDockerConfigs } from '../../../images/registry-auth.js';
 import { parseReference } from '../../../images/reference.js';
@@ -58,13 +59,14 @@ import {
 import { attachSession } from '../process/attach-session.js';
 import { readCriLog, logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
-import { ensureShim, shimStartFailure, spawnShim } from '../process/shim-binary.js';
+import { ensureShim, shimStartFailure } from '../process/shim-binary.js';
+import { Spawner } from './spawner.js';
 import { Cgroups, type ContainerResources } from './cgroups.js';
 import { writeBundle } from './container-bundle.js';
-import { rootfsDirs, unmountRootfs } from './container-rootfs.js';
-import { writePodFiles } from './pod-files.js';
-import { DEFAULT_TOOLS, PodNetwork, type NetworkTools } from './pod-network.js';
-import { RuncCli } from './runc-cli.js';
+import { overlayOptions, rootfsDirs, unmountRootfs } from './container-rootfs.js';
+import { podFileContents } from './pod-files.js';
+import { DEFAULT_TOOLS, isMounted, PodNetwork, type NetworkTools } from './pod-network.js';
+import { RuncCli, runtimeFlavour } from './runc-cli.js';
 import { runcExecCapture, runcExecStream } from './runc-exec.js';
 import { runcError, waitFor, writeRunSpec } from './supervisor.js';
 import { containerStatusOf, type RuncContainerRecord, type RuncSandboxRecord } from './runc-state.js';
@@ -116,6 +118,8 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly clock: Clock;
   private readonly runc: RuncCli;
   private readonly shim: string;
+  /** Starts every host program of this runtime (spawner.ts). */
+  private readonly spawner: Spawner;
   private readonly cgroups: Cgroups;
   private readonly network: PodNetwork;
   private readonly sandboxDir: string;
@@ -137,13 +141,20 @@ export class RuncRuntime implements ContainerRuntime {
     this.logDir = join(opts.dataDir, 'pods');
     for (const d of [this.sandboxDir, this.containerDir, this.logDir, join(opts.dataDir, 'runc')]) mkdirSync(d, { recursive: true, mode: 0o711 });
     this.images = opts.images ?? new ImageStore({ root: join(opts.dataDir, 'images'), insecureRegistries: opts.insecureRegistries });
-    this.runc = new RuncCli(opts.runcPath ?? DEFAULT_RUNC, join(opts.dataDir, 'runc'));
-    this.version = opts.runcVersion ?? 'unknown';
+    const binary = opts.runcPath ?? DEFAULT_RUNC;
     this.shim = ensureShim(join(opts.dataDir, 'bin'));
+    this.spawner = new Spawner(this.shim);
+    this.runc = new RuncCli(binary, join(opts.dataDir, 'runc'), runtimeFlavour(binary), this.spawner.run);
+    this.version = opts.runcVersion ?? 'unknown';
     this.cgroups = new Cgroups('/sys/fs/cgroup', opts.cgroupPrefix ?? 'k8ts');
-    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS);
+    this.network = new PodNetwork(opts.tools ?? DEFAULT_TOOLS, this.shim, this.spawner.run);
     this.holderPrefix = `ctr-${createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 8)}-`;
     this.load();
+  }
+
+  private traceKey(c: Container): string {
+    const sb = this.sandboxes.get(c.rec.sandboxId);
+    return sb ? `${sb.config.namespace}/${sb.config.name}` : c.rec.id;
   }
 
   private holder(id: string): string {
@@ -191,7 +202,7 @@ export class RuncRuntime implements ContainerRuntime {
   private async discard(id: string, dir: string): Promise<void> {
     await this.runc.kill(id, 'KILL').catch(() => false);
     await this.runc.delete(id).catch(() => undefined);
-    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(dir, 'bundle', 'rootfs'), this.spawner.run);
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -248,13 +259,17 @@ export class RuncRuntime implements ContainerRuntime {
     const id = newRuntimeId();
     const dir = join(this.sandboxDir, id);
     const hostname = (config.hostname ?? config.name).slice(0, 63);
+    const key = `${config.namespace}/${config.name}`;
+    startTrace(key, 'sandbox');
     try {
-      await mkdir(dir, { recursive: true });
-      const files = await writePodFiles(dir, { ip, hostname, hostNetwork });
-      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr });
+      mkdirSync(dir, { recursive: true });
+      const { files, contents } = podFileContents(dir, { ip, hostname, hostNetwork });
+      startTrace(key, 'sandbox-files');
+      const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, files: contents, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
       const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp: !hostNetwork, cidr, hostname, namespaces, files, containers: new Set() };
       this.sandboxes.set(id, sb);
       this.saveSandbox(sb);
+      startTrace(key, 'sandbox-done');
       return id;
     } catch (err) {
       if (!hostNetwork && ip) this.ips?.release(ip);
@@ -320,9 +335,11 @@ export class RuncRuntime implements ContainerRuntime {
     if (sb.state !== 'ready') throw new Error(`failed to create container: sandbox ${sandboxId} is not ready`);
     const img = await this.images.status(config.image);
     if (!img) throw new Error(`failed to create container: image "${config.image}" is not present on this node`);
+    const key = `${sb.config.namespace}/${sb.config.name}`;
+    startTrace(key, 'create');
     const id = newRuntimeId();
     const dir = join(this.containerDir, id);
-    await mkdir(join(dir, 'bundle'), { recursive: true });
+    mkdirSync(join(dir, 'bundle'), { recursive: true });
     const holder = this.holder(id);
     await this.images.leases.acquire(img.id, holder);
     const dirs = rootfsDirs(dir, await this.images.rootfs(img.id));
@@ -338,15 +355,16 @@ export class RuncRuntime implements ContainerRuntime {
         resources: this.cgroups.ociResources(config.resources ?? {}),
       });
       const logPath = join(this.podLogDir(sb), config.logPath ?? `${config.name}/${config.attempt}.log`);
-      await mkdir(join(logPath, '..'), { recursive: true });
-      const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest };
+      mkdirSync(join(logPath, '..'), { recursive: true });
+      const rec: RuncContainerRecord = { id, sandboxId, config, createdAt: this.clock.now().toISOString(), logPath, imageId: img.id, imageRef: img.repoDigest, rootfsLower: dirs.lower };
       writeJsonAtomic(join(dir, 'container.json'), rec);
       const c: Container = { rec, dir, state: 'created', waiters: [] };
       this.containers.set(id, c);
       sb.containers.add(id);
+      startTrace(key, 'created');
       return id;
     } catch (err) {
-      await unmountRootfs(dirs.merged);
+      await unmountRootfs(dirs.merged, this.spawner.run);
       await this.images.leases.release(img.id, holder).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -356,9 +374,15 @@ export class RuncRuntime implements ContainerRuntime {
   async startContainer(id: string): Promise<void> {
     const c = this.get(id);
     if (c.state !== 'created' || c.rec.startedAt) throw new Error(`failed to start container "${id}": container is in ${c.state} state, not created`);
+    const key = startTraceOn ? this.traceKey(c) : '';
+    startTrace(key, 'start');
     const pidFile = join(c.dir, 'pid');
     const exitFile = join(c.dir, 'exit');
+    const merged = join(c.dir, 'bundle', 'rootfs');
+    const dirs = rootfsDirs(c.dir, c.rec.rootfsLower ?? (await this.images.rootfs(c.rec.imageId)));
+    const overlay = isMounted(merged) ? undefined : { dir: merged, options: overlayOptions(dirs), mkdirs: [dirs.upper, dirs.work, merged] };
     const specPath = writeRunSpec(this.runc, {
+      overlay,
       id,
       dir: c.dir,
       logPath: c.rec.logPath,
@@ -366,14 +390,23 @@ export class RuncRuntime implements ContainerRuntime {
       logMaxFiles: this.opts.logMaxFiles ?? 5,
       stdin: !!c.rec.config.stdin,
     });
-    const { line, child } = await spawnShim(this.shim, specPath);
+    const { line, pid, exited } = await this.spawner.start(this.shim, ['run', specPath]);
     if (!line.startsWith('ok ')) throw new Error(`failed to start container "${id}": ${shimStartFailure(line)}`);
-    c.rec.shimPid = child.pid;
-    c.rec.shimStart = child.pid !== undefined ? processStartTicks(child.pid) : undefined;
-    c.child = child;
+    startTrace(key, 'shim-ok');
+    c.rec.shimPid = pid;
+    c.rec.shimStart = processStartTicks(pid);
+    c.child = this.spawner.keepAlive();
     let shimGone = false;
-    child.once('exit', () => {
+    void exited.then((known) => {
+      const held = c.child;
       c.child = undefined;
+      held?.unref();
+      if (this.closed || this.containers.get(id) !== c) return;
+      if (!known) {
+        // The spawner went away: watch the supervisor as an adopted one.
+        if (c.state !== 'exited' && !c.poll) this.watchAdopted(c);
+        return;
+      }
       shimGone = true;
       if (c.state === 'exited' || !c.rec.startedAt) return;
       const exit = readExitFile(exitFile);
@@ -398,6 +431,7 @@ export class RuncRuntime implements ContainerRuntime {
       await this.onExit(c, e, false);
       throw new Error(`failed to create containerd task: failed to create shim task: OCI runtime create failed: ${message}`);
     }
+    startTrace(key, 'pid-file');
     c.rec.initPid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
     c.rec.startedAt = this.clock.now().toISOString();
     writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
@@ -453,7 +487,7 @@ export class RuncRuntime implements ContainerRuntime {
     this.sandboxes.get(c.rec.sandboxId)?.containers.delete(id);
     if (c.poll) clearInterval(c.poll);
     await this.runc.delete(id).catch(() => undefined);
-    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'), this.spawner.run);
     await this.cgroups.removeContainer(short(c.rec.sandboxId), short(id));
     await this.images.leases.release(c.rec.imageId, this.holder(id)).catch(() => undefined);
     for (const f of await logFiles(c.rec.logPath)) await rm(f, { force: true });
@@ -483,7 +517,7 @@ export class RuncRuntime implements ContainerRuntime {
       writeJsonAtomic(join(c.dir, 'container.json'), c.rec);
     }
     await this.runc.delete(c.rec.id).catch(() => undefined);
-    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(c.dir, 'bundle', 'rootfs'), this.spawner.run);
     await this.cgroups.removeContainer(sbShort, short(c.rec.id));
     for (const w of c.waiters.splice(0)) w();
     const sb = this.sandboxes.get(c.rec.sandboxId);
@@ -553,6 +587,7 @@ export class RuncRuntime implements ContainerRuntime {
     // What runs now belongs to whoever opens the state directory next.
     this.sandboxes.clear();
     this.containers.clear();
+    this.spawner.close();
   }
 
   private get(id: string): Container {

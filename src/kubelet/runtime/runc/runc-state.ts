@@ -37,6 +37,8 @@ export interface RuncContainerRecord {
   /** Image id (platform manifest digest), the lease's key, and the repo digest reported as imageID. */
   imageId: string;
   imageRef: string;
+  /** The image root (the overlay's lower layer), mounted when the container starts. */
+  rootfsLower?: string;
   startedAt?: string;
   /** Host PID of the container's init (runc's pid file). */
   initPid?: number;

@@ -15,6 +15,8 @@ export interface RunSpecInput {
   logMaxBytes: number;
   logMaxFiles: number;
   stdin: boolean;
+  /** The root overlay the shim mounts first (absent when already mounted). */
+  overlay?: { dir: string; options: string; mkdirs?: string[] };
 }
 
 /** Writes `<dir>/spec`: the shim runs `runc run` for the container's bundle; returns its path. */
@@ -31,8 +33,10 @@ export function writeRunSpec(runc: RuncCli, i: RunSpecInput): string {
       namespaces: false,
       mounts: [],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      // --keep: the container (and its cgroup) stays until the agent has read how it ended.
-      argv: [runc.binary, ...runc.base(join(i.dir, 'runc.log')), 'run', '--keep', '--bundle', join(i.dir, 'bundle'), '--pid-file', join(i.dir, 'pid'), i.id],
+      // The container (and its cgroup) stays until the agent has read how it ended (runc-cli.ts).
+      argv: runc.argv(runc.runArgs(i.id, join(i.dir, 'bundle'), join(i.dir, 'pid'), join(i.dir, 'runc.log'))),
+      reapPidFile: runc.flavour.crun ? join(i.dir, 'pid') : undefined,
+      overlay: i.overlay,
     }),
   );
   return specPath;
