@@ -17,7 +17,7 @@ import { KeyedController } from '../runtime/keyed-controller.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
 import { computeSubsets, OVER_CAPACITY_ANNOTATION, truncateSubsets, type EndpointSubset } from './endpoints.js';
-import { HEADLESS_LABEL, isHeadless, LAST_CHANGE_TRIGGER_TIME, managesEndpoints, rfc3339Nano, selectsPod, TriggerTimeTracker } from './pod-endpoints.js';
+import { HEADLESS_LABEL, isHeadless, LAST_CHANGE_TRIGGER_TIME, managesEndpoints, rfc3339Nano, selectsPod, servicesSelecting, TriggerTimeTracker } from './pod-endpoints.js';
 
 /** --concurrent-endpoint-syncs default. */
 const WORKERS = 5;
@@ -95,15 +95,7 @@ export class EndpointsController extends KeyedController implements Controller {
     const enqueue = (svc: KObject) => this.queue.add(keyOf(svc));
     this.services.addHandler({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
     const podChanged = (...pods: KObject[]) => {
-      const seen = new Set<string>();
-      for (const pod of pods) {
-        for (const svc of this.services.store.byIndex('namespace', pod.metadata.namespace ?? '')) {
-          if (!seen.has(keyOf(svc)) && selectsPod(svc, pod)) {
-            seen.add(keyOf(svc));
-            enqueue(svc);
-          }
-        }
-      }
+      for (const svc of servicesSelecting(this.services.store, pods)) enqueue(svc);
     };
     this.pods.addHandler({
       add: (p) => podChanged(p),

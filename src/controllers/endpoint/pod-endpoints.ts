@@ -31,6 +31,21 @@ export function selectsPod(svc: KObject, pod: KObject): boolean {
   return selectorFromSet(sel).matches(pod.metadata.labels ?? {});
 }
 
+/**
+ * The Services (from `services`, indexed by namespace) that select any of `pods`, each once: a
+ * pod change (old and new labels) touches the endpoints of these.
+ */
+export function servicesSelecting(services: { byIndex(index: string, value: string): KObject[] }, pods: KObject[]): KObject[] {
+  const out = new Map<string, KObject>();
+  for (const pod of pods) {
+    for (const svc of services.byIndex('namespace', pod.metadata.namespace ?? '')) {
+      const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
+      if (!out.has(key) && selectsPod(svc, pod)) out.set(key, svc);
+    }
+  }
+  return [...out.values()];
+}
+
 export function isHeadless(svc: KObject): boolean {
   return o(svc.spec).clusterIP === 'None';
 }

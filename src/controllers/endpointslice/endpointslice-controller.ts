@@ -13,7 +13,7 @@ import { ApiError } from '../../api/errors.js';
 import type { KObject } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import { R, ResourceClient } from '../../client/resources.js';
-import { managesEndpoints, selectsPod, TriggerTimeTracker } from '../endpoint/pod-endpoints.js';
+import { managesEndpoints, selectsPod, servicesSelecting, TriggerTimeTracker } from '../endpoint/pod-endpoints.js';
 import { KeyedController } from '../runtime/keyed-controller.js';
 import { KeyedWorkers } from '../runtime/keyed-workers.js';
 import type { Controller, ControllerContext } from '../runtime/manager.js';
@@ -102,15 +102,7 @@ export class EndpointSliceController extends KeyedController implements Controll
     const enqueue = (svc: KObject) => this.queue.add(keyOf(svc));
     this.services.addHandler({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
     const podChanged = (...pods: KObject[]) => {
-      const seen = new Set<string>();
-      for (const pod of pods) {
-        for (const svc of this.services.store.byIndex('namespace', pod.metadata.namespace ?? '')) {
-          if (!seen.has(keyOf(svc)) && selectsPod(svc, pod)) {
-            seen.add(keyOf(svc));
-            enqueue(svc);
-          }
-        }
-      }
+      for (const svc of servicesSelecting(this.services.store, pods)) enqueue(svc);
     };
     this.pods.addHandler({ add: (p) => podChanged(p), update: (o, n) => podChanged(o, n), delete: (p) => podChanged(p) });
     // A node's zone is on its endpoints: a zone change resyncs the Services with pods there.
