@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const data = join(dir, 'cluster');
     const traceFile = join(dir, 'start-trace.txt');
     const runcPath = process.env.RUNC_BENCH_RUNC;
-    const upArgs = [...(process.env.RUNC_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RUNC_BENCH_CPU_PROF] : []), BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc', ...(runcPath ? ['--runc-path', runcPath] : [])];
+    const upArgs = [...(process.env.RUNC_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RUNC_BENCH_CPU_PROF] : []), BIN, 'up', '--data-dir', data, '--port', '0', '--runtime', 'runc', ...(runcPath ? ['--runc-path', runcPath] : []), ...(process.env.RUNC_BENCH_UP_ARGS ? process.env.RUNC_BENCH_UP_ARGS.split(' ') : [])];
     proc = spawn(process.execPath, upArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_START_TRACE: traceFile } });
     let out = '';
     const url = await new Promise<string>((res, rej) => {
