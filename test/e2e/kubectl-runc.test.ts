@@ -214,7 +214,7 @@ describe('kubectl with the runc runtime', { skip }, () => {
     ok(c.kubectl(['delete', 'pod', 'badname', '--grace-period=1']));
   });
 
-  test('volumes and probes: a PVC file survives kill 1 and a pod deletion; emptyDir and configMap; httpGet and exec probes', async () => {
+  test('volumes and probes: a PVC file survives kill 1 and a pod deletion; a memory-backed emptyDir and a configMap; httpGet and exec probes', async () => {
     ok(c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) }));
     ok(c.kubectl(['create', 'configmap', 'conf', '--from-literal=greeting=hello from a configmap']));
     const stateful = () =>
@@ -236,12 +236,14 @@ describe('kubectl with the runc runtime', { skip }, () => {
             readinessProbe: { httpGet: { path: '/greeting', port: 8080 }, periodSeconds: 1 },
           },
         ],
-        { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'conf', configMap: { name: 'conf' } }, { name: 'shared', emptyDir: {} }] },
+        { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'conf', configMap: { name: 'conf' } }, { name: 'shared', emptyDir: { medium: 'Memory', sizeLimit: '2Mi' } }] },
       );
     ok(c.kubectl(['apply', '-f', '-'], { input: stateful() }));
     // Ready means the httpGet probe against the pod IP found the file copied into the emptyDir.
     const p = await waitRunning('stateful');
     assert.equal(await (await fetch(`http://${p.status.podIP}:8080/greeting`)).text(), 'hello from a configmap');
+    // The memory-backed emptyDir is a tmpfs of its sizeLimit, shared by both containers.
+    assert.match(ok(c.kubectl(['exec', 'stateful', '-c', 'web', '--', 'sh', '-c', 'grep " /shared " /proc/mounts'])), /^tmpfs \/shared tmpfs .*size=2048k/m);
     const ro = c.kubectl(['exec', 'stateful', '-c', 'main', '--', 'sh', '-c', 'echo x > /conf/new']);
     assert.notEqual(ro.code, 0, 'the configMap volume is read-only');
     ok(c.kubectl(['exec', 'stateful', '-c', 'main', '--', 'sh', '-c', 'echo kept > /data/note']));
