@@ -5,6 +5,11 @@
 // create, legacy validation plus ValidateEventUpdate's immutable fields on update. The table is
 // the core event table; the field selectors are upstream's field label conversions for
 // events.k8s.io/v1 (regarding.* -> involvedObject.*, reportingController -> reportingComponent).
+//
+// Limit: managedFields entries keep the apiVersion they were written through (as upstream stores
+// them), but k8ts does not convert their field sets between versions when computing apply
+// ownership or conflicts: an apply through one version does not see conflicts with fields a
+// manager owns through the other (upstream converts them first).
 
 import type { FieldError } from '../../api/errors.js';
 import type { KObject } from '../../api/types.js';
