@@ -146,7 +146,8 @@ export class ApiServerContext {
       if (this.stopped) return;
       let remaining = 0;
       for (const def of this.table.kinds) {
-        if (!def.namespaced) continue;
+        // Kinds served as another version of a stored kind share its objects: deleted once.
+        if (!def.namespaced || def.storedAs) continue;
         const page = this.cache.list(resourcePrefix(def.group, def.plural, name), {});
         for (const e of page.items) {
           remaining++;

@@ -234,7 +234,7 @@ export async function patchResource(
     checkFields(ctx.schemas, def, decoded, validation, w.warnings);
     const force = p.query.get('force') === 'true';
     return ctx.objects.retryOnConflict(async () => {
-      const base = ctx.cache.get(ctx.objects.key(def, ns, name));
+      const base = ctx.objects.findEntry(def, ns, name);
       if (!base) {
         const obj = serverSideApply({ live: undefined, applied: cloneJson(applied), manager: w.manager, force, schema, apiVersion: `${def.group ? def.group + '/' : ''}${def.version}`, now: ctx.clock.now(), subresource: w.subresource });
         obj.metadata = { ...obj.metadata, name, namespace: def.namespaced ? ns : undefined };

@@ -6,7 +6,7 @@ import { parseFieldSelector, type FieldSelector } from '../api/fields.js';
 import { parseSelector, type Selector } from '../api/labels.js';
 import type { KObject } from '../api/types.js';
 import { apiVersionOf } from '../api/types.js';
-import type { KindDef } from '../kinds/types.js';
+import { storageKind, viewEntry, viewOf, type KindDef } from '../kinds/types.js';
 import { resourcePrefix, StoreCompactedError } from '../storage/store.js';
 import type { CachedEntry, CachedWatchEvent, WatchCache } from '../storage/watch-cache.js';
 import type { Clock } from '../util/clock.js';
@@ -96,8 +96,14 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+/** Where `def`'s objects are stored (a storedAs kind shares its stored kind's prefix). */
+function storagePrefix(def: KindDef, namespace: string | undefined): string {
+  const s = storageKind(def);
+  return resourcePrefix(s.group, s.plural, def.namespaced ? namespace : undefined);
+}
+
 export async function listObjects(cache: WatchCache, def: KindDef, namespace: string | undefined, q: ListQuery): Promise<ListResult> {
-  const prefix = resourcePrefix(def.group, def.plural, def.namespaced ? namespace : undefined);
+  const prefix = storagePrefix(def, namespace);
   const rv = q.resourceVersion;
   if (rv && rv !== '0') {
     let want: bigint;
@@ -113,7 +119,8 @@ export async function listObjects(cache: WatchCache, def: KindDef, namespace: st
   const match = matcher(def, q);
   const name = exactName(q);
   if (name !== undefined && (namespace || !def.namespaced)) {
-    const e = cache.get(prefix + name);
+    const raw = cache.get(prefix + name);
+    const e = raw && viewEntry(def, raw);
     const items = e && match(e.object) ? [ObjectStore.materialize(e)] : [];
     return { items, resourceVersion: String(cache.revision()) };
   }
@@ -127,7 +134,8 @@ export async function listObjects(cache: WatchCache, def: KindDef, namespace: st
   for (;;) {
     const page = cache.list(prefix, { limit: q.limit ? Math.max(q.limit - items.length, 64) : 0, startAfter });
     let stopped = false;
-    for (const e of page.items) {
+    for (const raw of page.items) {
+      const e = viewEntry(def, raw);
       if (q.limit && items.length >= q.limit) {
         more = true;
         stopped = true;
@@ -180,7 +188,7 @@ export function serveWatch(
   q: ListQuery,
   p: WatchParams,
 ): void {
-  const prefix = resourcePrefix(def.group, def.plural, def.namespaced ? namespace : undefined);
+  const prefix = storagePrefix(def, namespace);
   const match = matcher(def, q);
   res.writeHead(200, {
     'Content-Type': p.shape === 'table' ? TABLE_CONTENT_TYPE : 'application/json',
@@ -234,7 +242,10 @@ export function serveWatch(
   if (!rv || rv === '0') {
     const page = cache.list(prefix, {});
     from = page.revision;
-    for (const e of page.items) if (match(e.object)) send('ADDED', render(ObjectStore.materialize(e)));
+    for (const raw of page.items) {
+      const e = viewEntry(def, raw);
+      if (match(e.object)) send('ADDED', render(ObjectStore.materialize(e)));
+    }
   } else {
     try {
       from = BigInt(rv);
@@ -244,9 +255,13 @@ export function serveWatch(
       return;
     }
   }
+  // Watchers of the stored kind and of its other versions share events: each line per version.
+  const lineKey = apiVersionOf(def.group, def.version);
   const onEvent = (ev: CachedWatchEvent) => {
-    const now = ev.object ? match(ev.object) : false;
-    const before = ev.prevObject ? match(ev.prevObject) : false;
+    const object = ev.object && viewOf(def, ev.object);
+    const prevObject = ev.prevObject && viewOf(def, ev.prevObject);
+    const now = object ? match(object) : false;
+    const before = prevObject ? match(prevObject) : false;
     let type: string | undefined;
     if (ev.type === 'create') type = now ? 'ADDED' : undefined;
     else if (ev.type === 'delete') type = now || before ? 'DELETED' : undefined;
@@ -258,15 +273,15 @@ export function serveWatch(
       // Every plain watcher of this event sends the same line: serialize it once.
       let lines = SERIALIZED.get(ev);
       if (!lines) SERIALIZED.set(ev, (lines = new Map()));
-      let line = lines.get(type);
+      let line = lines.get(`${lineKey} ${type}`);
       if (line === undefined) {
-        line = JSON.stringify({ type, object: ObjectStore.materialize({ object: ev.object, modRevision: ev.revision }) }) + '\n';
-        lines.set(type, line);
+        line = JSON.stringify({ type, object: ObjectStore.materialize({ object, modRevision: ev.revision }) }) + '\n';
+        lines.set(`${lineKey} ${type}`, line);
       }
       write(line);
       return;
     }
-    send(type, render(ObjectStore.materialize({ object: ev.object, modRevision: ev.revision })));
+    send(type, render(ObjectStore.materialize({ object, modRevision: ev.revision })));
   };
   const onError = (err: Error) => {
     if (err instanceof StoreCompactedError) {

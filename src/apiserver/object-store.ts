@@ -13,7 +13,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/
 import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from '../api/validation/names.js';
 import { generateName } from '../api/validation/names.js';
 import { trackUpdate } from '../api/patch/managed-fields.js';
-import type { KindDef, ValidationContext } from '../kinds/types.js';
+import { storageKind, viewEntry, type KindDef, type ValidationContext } from '../kinds/types.js';
 import { objectKey, StoreConflictError, StoreKeyExistsError, StoreNotFoundError, type Entry, type Store } from '../storage/store.js';
 import type { CachedEntry, WatchCache } from '../storage/watch-cache.js';
 import { type Clock, rfc3339 } from '../util/clock.js';
@@ -84,8 +84,10 @@ export class ObjectStore {
     return this.deps.clock;
   }
 
+  /** The storage key: a kind served as another version of a stored kind (storedAs) uses that kind's. */
   key(def: KindDef, namespace: string | undefined, name: string): string {
-    return objectKey(def.group, def.plural, def.namespaced ? namespace : undefined, name);
+    const s = storageKind(def);
+    return objectKey(s.group, s.plural, def.namespaced ? namespace : undefined, name);
   }
 
   /** The stored object with its resourceVersion, as a fresh shallow copy safe to serialize. */
@@ -94,9 +96,15 @@ export class ObjectStore {
   }
 
   getEntry(def: KindDef, namespace: string | undefined, name: string): CachedEntry {
-    const e = this.deps.cache.get(this.key(def, namespace, name));
+    const e = this.findEntry(def, namespace, name);
     if (!e) throw apiErr.notFound(def.group, def.plural, name);
     return e;
+  }
+
+  /** The cached entry as `def` serves it (converted for storedAs kinds), or undefined. */
+  findEntry(def: KindDef, namespace: string | undefined, name: string): CachedEntry | undefined {
+    const e = this.deps.cache.get(this.key(def, namespace, name));
+    return e && viewEntry(def, e);
   }
 
   get(def: KindDef, namespace: string | undefined, name: string): KObject {
@@ -125,7 +133,8 @@ export class ObjectStore {
     return apiErr.invalid(def.group, def.kind, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
   }
 
-  private serialize(obj: KObject): string {
+  private serialize(def: KindDef, view: KObject): string {
+    const obj = def.storedAs ? def.storedAs.toStored(view) : view;
     const m = obj.metadata;
     if (m.resourceVersion === undefined) return JSON.stringify(obj);
     const { resourceVersion: _rv, ...rest } = m;
@@ -185,7 +194,7 @@ export class ObjectStore {
     if (ctx.dryRun) return tracked;
     for (let attempt = 0; ; attempt++) {
       try {
-        const e = await this.deps.store.create(this.key(def, m.namespace, tracked.metadata.name!), this.serialize(tracked));
+        const e = await this.deps.store.create(this.key(def, m.namespace, tracked.metadata.name!), this.serialize(def, tracked));
         await this.settle(e.modRevision);
         tracked.metadata.resourceVersion = String(e.modRevision);
         return tracked;
@@ -295,7 +304,7 @@ export class ObjectStore {
       tracked.metadata.resourceVersion = String(e.modRevision);
       return tracked;
     }
-    const e = await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(tracked), base.modRevision));
+    const e = await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(def, tracked), base.modRevision));
     await this.settle(e.modRevision);
     tracked.metadata.resourceVersion = String(e.modRevision);
     return tracked;
@@ -378,7 +387,7 @@ export class ObjectStore {
       await this.settle(e.modRevision);
       return { object: ObjectStore.materialize({ object: old, modRevision: e.modRevision }), deleted: true };
     }
-    const e = await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(obj), base.modRevision));
+    const e = await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(def, obj), base.modRevision));
     await this.settle(e.modRevision);
     m.resourceVersion = String(e.modRevision);
     return { object: obj, deleted: false };
@@ -402,7 +411,7 @@ export class ObjectStore {
     const key = base.key;
     const name = base.object.metadata.name!;
     const e = obj
-      ? await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(obj), base.modRevision))
+      ? await this.conditional(def, name, () => this.deps.store.update(key, this.serialize(def, obj), base.modRevision))
       : await this.conditional(def, name, () => this.deps.store.delete(key, base.modRevision));
     await this.settle(e.modRevision);
     return e.modRevision;

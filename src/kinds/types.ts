@@ -91,4 +91,40 @@ export interface KindDef {
   fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
   /** Server-side table columns; absent means the default Name/Age table. */
   table?: TableDef;
+  /**
+   * Served as another API version of `kind`'s objects (upstream: one stored type, several wire
+   * forms). Objects live under `kind`'s storage prefix in `kind`'s form; reads and watch events
+   * are converted with `fromStored`, writes run this kind's hooks on the converted object and are
+   * stored with `toStored`. Both conversions return new objects and keep fields they do not rename.
+   */
+  storedAs?: StoredAs;
+}
+
+export interface StoredAs {
+  kind: KindDef;
+  fromStored(stored: KObject): KObject;
+  toStored(view: KObject): KObject;
+}
+
+/** The kind whose storage prefix holds `def`'s objects. */
+export function storageKind(def: KindDef): KindDef {
+  return def.storedAs?.kind ?? def;
+}
+
+const VIEWS = new WeakMap<KindDef, WeakMap<KObject, KObject>>();
+
+/** `stored` as `def` serves it: itself, or its conversion (memoized: cached objects are immutable). */
+export function viewOf(def: KindDef, stored: KObject): KObject {
+  const s = def.storedAs;
+  if (!s) return stored;
+  let memo = VIEWS.get(def);
+  if (!memo) VIEWS.set(def, (memo = new WeakMap()));
+  let v = memo.get(stored);
+  if (!v) memo.set(stored, (v = s.fromStored(stored)));
+  return v;
+}
+
+/** A cache entry (or watch event) with its object as `def` serves it. */
+export function viewEntry<T extends { object: KObject }>(def: KindDef, e: T): T {
+  return def.storedAs ? { ...e, object: viewOf(def, e.object) } : e;
 }

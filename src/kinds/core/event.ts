@@ -9,52 +9,94 @@ import type { KindDef, TableDef } from '../types.js';
 import { isObject, num, obj, str } from './json-shape.js';
 import { NAME_COLUMN, col, since } from './table-cells.js';
 
-/** legacyValidateEvent, with the field names of the API version that was written. */
-export function legacyValidateEvent(
-  ev: { namespace: string; eventTime: unknown; involvedNamespace: string; reportingController: string; reportingInstance: string; action: string; reason: string; message: string },
-  names: { involvedObject: string; reportingController: string; message: string },
-): FieldError[] {
+/** The API version a write came through: upstream's events strategy validates by it. */
+export type EventRequestVersion = 'v1' | 'events.k8s.io/v1';
+
+/**
+ * legacyValidateEvent, on the stored (core/v1) form. Field paths are upstream's internal names
+ * for both versions (involvedObject.namespace, message), except that a core/v1 write names
+ * reportingComponent and an events.k8s.io/v1 write reportingController, as upstream does.
+ */
+export function legacyValidateEvent(e: KObject, version: EventRequestVersion): FieldError[] {
   const errs: FieldError[] = [];
-  const nsPath = `${names.involvedObject}.namespace`;
-  if (!ev.eventTime) {
-    if (!ev.involvedNamespace) {
-      if (ev.namespace !== '' && ev.namespace !== 'default') errs.push(fieldErr.invalid(nsPath, ev.involvedNamespace, 'does not match event.namespace'));
-    } else if (ev.namespace !== ev.involvedNamespace) {
-      errs.push(fieldErr.invalid(nsPath, ev.involvedNamespace, 'does not match event.namespace'));
+  const namespace = e.metadata.namespace ?? '';
+  const involvedNamespace = str(obj(e.involvedObject).namespace);
+  const reportingController = str(e.reportingComponent);
+  const rcPath = version === 'v1' ? 'reportingComponent' : 'reportingController';
+  const reportingInstance = str(e.reportingInstance);
+  const action = str(e.action);
+  const reason = str(e.reason);
+  const nsPath = 'involvedObject.namespace';
+  if (!e.eventTime) {
+    if (!involvedNamespace) {
+      if (namespace !== '' && namespace !== 'default') errs.push(fieldErr.invalid(nsPath, involvedNamespace, 'does not match event.namespace'));
+    } else if (namespace !== involvedNamespace) {
+      errs.push(fieldErr.invalid(nsPath, involvedNamespace, 'does not match event.namespace'));
     }
   } else {
-    if (!ev.involvedNamespace && ev.namespace !== 'default' && ev.namespace !== 'kube-system') {
-      errs.push(fieldErr.invalid(nsPath, ev.involvedNamespace, 'does not match event.namespace'));
+    if (!involvedNamespace && namespace !== 'default' && namespace !== 'kube-system') {
+      errs.push(fieldErr.invalid(nsPath, involvedNamespace, 'does not match event.namespace'));
     }
-    if (!ev.reportingController) errs.push(fieldErr.required(names.reportingController));
-    errs.push(...isQualifiedName(ev.reportingController).map((m) => fieldErr.invalid(names.reportingController, ev.reportingController, m)));
-    if (!ev.reportingInstance) errs.push(fieldErr.required('reportingInstance'));
-    if (ev.reportingInstance.length > 128) errs.push(fieldErr.invalid('reportingInstance', '', 'can have at most 128 characters'));
-    if (!ev.action) errs.push(fieldErr.required('action'));
-    if (ev.action.length > 128) errs.push(fieldErr.invalid('action', '', 'can have at most 128 characters'));
-    if (!ev.reason) errs.push(fieldErr.required('reason'));
-    if (ev.reason.length > 128) errs.push(fieldErr.invalid('reason', '', 'can have at most 128 characters'));
-    if (ev.message.length > 1024) errs.push(fieldErr.invalid(names.message, '', 'can have at most 1024 characters'));
+    if (!reportingController) errs.push(fieldErr.required(rcPath));
+    errs.push(...isQualifiedName(reportingController).map((m) => fieldErr.invalid(rcPath, reportingController, m)));
+    if (!reportingInstance) errs.push(fieldErr.required('reportingInstance'));
+    if (reportingInstance.length > 128) errs.push(fieldErr.invalid('reportingInstance', '', 'can have at most 128 characters'));
+    if (!action) errs.push(fieldErr.required('action'));
+    if (action.length > 128) errs.push(fieldErr.invalid('action', '', 'can have at most 128 characters'));
+    if (!reason) errs.push(fieldErr.required('reason'));
+    if (reason.length > 128) errs.push(fieldErr.invalid('reason', '', 'can have at most 128 characters'));
+    if (str(e.message).length > 1024) errs.push(fieldErr.invalid('message', '', 'can have at most 1024 characters'));
   }
-  errs.push(...isDNS1123Subdomain(ev.namespace).map((m) => fieldErr.invalid('namespace', ev.namespace, m)));
+  errs.push(...isDNS1123Subdomain(namespace).map((m) => fieldErr.invalid('namespace', namespace, m)));
   return errs;
 }
 
-function validateCoreEvent(e: KObject): FieldError[] {
-  const io = obj(e.involvedObject);
-  return legacyValidateEvent(
-    {
-      namespace: e.metadata.namespace ?? '',
-      eventTime: e.eventTime,
-      involvedNamespace: str(io.namespace),
-      reportingController: str(e.reportingComponent),
-      reportingInstance: str(e.reportingInstance),
-      action: str(e.action),
-      reason: str(e.reason),
-      message: str(e.message),
-    },
-    { involvedObject: 'involvedObject', reportingController: 'reportingComponent', message: 'message' },
-  );
+function validateSeries(e: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  if (isObject(e.series)) {
+    if (num(e.series.count) < 2) errs.push(fieldErr.invalid('series.count', '', 'should be at least 2'));
+    if (!e.series.lastObservedTime) errs.push(fieldErr.required('series.lastObservedTime'));
+  }
+  return errs;
+}
+
+/** ValidateEventCreate on the core/v1 form: core/v1 writes get legacy validation only. */
+export function validateEventCreate(e: KObject, version: EventRequestVersion): FieldError[] {
+  const errs = legacyValidateEvent(e, version);
+  if (version === 'v1') return errs;
+  errs.push(...validateSeries(e));
+  if (!e.eventTime) errs.push(fieldErr.required('eventTime'));
+  if (e.type !== 'Normal' && e.type !== 'Warning') errs.push(fieldErr.invalid('type', '', `has invalid value: ${str(e.type)}`));
+  if (e.firstTimestamp) errs.push(fieldErr.invalid('firstTimestamp', '', 'needs to be unset'));
+  if (e.lastTimestamp) errs.push(fieldErr.invalid('lastTimestamp', '', 'needs to be unset'));
+  if (num(e.count) !== 0) errs.push(fieldErr.invalid('count', '', 'needs to be unset'));
+  const src = obj(e.source);
+  if (str(src.component) || str(src.host)) errs.push(fieldErr.invalid('source', '', 'needs to be unset'));
+  return errs;
+}
+
+/** eventTime to microseconds: upstream tolerates sub-microsecond changes. */
+function micros(t: unknown): string {
+  if (typeof t !== 'string') return JSON.stringify(t ?? null);
+  const m = /^(.*?T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(t);
+  if (!m) return t;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  return `${Number.isNaN(ms) ? m[1] : ms}.${(m[2] ?? '').slice(0, 6).padEnd(6, '0')}`;
+}
+
+/** The update rules beyond legacy validation (ValidateEventUpdate), for events.k8s.io/v1 writes. */
+export function validateEventUpdateStrict(e: KObject, old: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  if (JSON.stringify(e.series ?? null) !== JSON.stringify(old.series ?? null)) errs.push(...validateSeries(e));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  for (const f of ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type']) {
+    if (!same(e[f], old[f])) errs.push(fieldErr.invalid(f, e[f] ?? null, 'field is immutable'));
+  }
+  if (micros(e.eventTime) !== micros(old.eventTime)) errs.push(fieldErr.invalid('eventTime', e.eventTime ?? null, 'field is immutable'));
+  for (const [f, path] of [['action', 'action'], ['related', 'related'], ['reportingComponent', 'reportingController'], ['reportingInstance', 'reportingInstance']]) {
+    if (!same(e[f], old[f])) errs.push(fieldErr.invalid(path, e[f] ?? null, 'field is immutable'));
+  }
+  return errs;
 }
 
 /** The event columns, shared by core/v1 and events.k8s.io/v1 (upstream prints both from one type). */
@@ -146,7 +188,7 @@ export const eventKind: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  validate: (e) => validateCoreEvent(e),
+  validate: (e) => legacyValidateEvent(e, 'v1'),
   fieldSelectors: {
     'involvedObject.kind': (e) => str(obj(e.involvedObject).kind),
     'involvedObject.namespace': (e) => str(obj(e.involvedObject).namespace),

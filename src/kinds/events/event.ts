@@ -1,49 +1,26 @@
-// Event (events.k8s.io/v1): the structured event API. Upstream stores these in the same place as
-// core/v1 events (one internal type, two wire forms); k8ts serves it as its own kind, so the
-// two lists only agree when the API layer converts between them. Writes through this version get
-// the strict validation of ValidateEventCreate; the table is the core event table.
+// Event (events.k8s.io/v1): the structured event API, served as upstream does: as another version
+// of the core/v1 Events. Objects are stored once, in core/v1 form (storedAs), so an event written
+// through either API is read, listed and watched through both. Validation is upstream's events
+// strategy on the core form with the request version: ValidateEventCreate's strict rules on
+// create, legacy validation plus ValidateEventUpdate's immutable fields on update. The table is
+// the core event table; the field selectors are upstream's field label conversions for
+// events.k8s.io/v1 (regarding.* -> involvedObject.*, reportingController -> reportingComponent).
+//
+// Limit: managedFields entries keep the apiVersion they were written through (as upstream stores
+// them), but k8ts does not convert their field sets between versions when computing apply
+// ownership or conflicts: an apply through one version does not see conflicts with fields a
+// manager owns through the other (upstream converts them first).
 
-import { FieldError, fieldErr } from '../../api/errors.js';
+import type { FieldError } from '../../api/errors.js';
 import type { KObject } from '../../api/types.js';
-import type { KindDef } from '../types.js';
-import { isObject, num, obj, str } from '../core/json-shape.js';
-import { eventColumns, eventRow, legacyValidateEvent } from '../core/event.js';
+import type { KindDef, ValidationContext } from '../types.js';
+import { num, obj, str } from '../core/json-shape.js';
+import { eventColumns, eventKind, eventRow, legacyValidateEvent, validateEventCreate, validateEventUpdateStrict } from '../core/event.js';
+import { coreToEventsV1, eventsV1ToCore } from './conversion.js';
 
-function validateEventsV1(e: KObject): FieldError[] {
-  const reg = obj(e.regarding);
-  const errs = legacyValidateEvent(
-    {
-      namespace: e.metadata.namespace ?? '',
-      eventTime: e.eventTime,
-      involvedNamespace: str(reg.namespace),
-      reportingController: str(e.reportingController),
-      reportingInstance: str(e.reportingInstance),
-      action: str(e.action),
-      reason: str(e.reason),
-      message: str(e.note),
-    },
-    { involvedObject: 'regarding', reportingController: 'reportingController', message: 'note' },
-  );
-  if (isObject(e.series)) {
-    if (num(e.series.count) < 2) errs.push(fieldErr.invalid('series.count', '', 'should be at least 2'));
-    if (!e.series.lastObservedTime) errs.push(fieldErr.required('series.lastObservedTime'));
-  }
-  if (!e.eventTime) errs.push(fieldErr.required('eventTime'));
-  if (e.type !== 'Normal' && e.type !== 'Warning') errs.push(fieldErr.invalid('type', '', `has invalid value: ${str(e.type)}`));
-  if (e.deprecatedFirstTimestamp) errs.push(fieldErr.invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
-  if (e.deprecatedLastTimestamp) errs.push(fieldErr.invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
-  if (num(e.deprecatedCount) !== 0) errs.push(fieldErr.invalid('deprecatedCount', '', 'needs to be unset'));
-  const src = obj(e.deprecatedSource);
-  if (str(src.component) || str(src.host)) errs.push(fieldErr.invalid('deprecatedSource', '', 'needs to be unset'));
-  return errs;
-}
-
-function validateEventsV1Update(e: KObject, old: KObject): FieldError[] {
-  const errs: FieldError[] = [];
-  for (const f of ['regarding', 'related', 'reportingController', 'reportingInstance', 'action', 'reason', 'type', 'note', 'eventTime']) {
-    if (JSON.stringify(e[f] ?? null) !== JSON.stringify(old[f] ?? null)) errs.push(fieldErr.invalid(f, e[f] ?? null, 'field is immutable'));
-  }
-  return errs;
+function validateEventsV1(e: KObject, ctx: ValidationContext): FieldError[] {
+  const core = eventsV1ToCore(e);
+  return ctx.operation === 'create' ? validateEventCreate(core, 'events.k8s.io/v1') : legacyValidateEvent(core, 'events.k8s.io/v1');
 }
 
 export const eventsV1Kind: KindDef = {
@@ -55,8 +32,9 @@ export const eventsV1Kind: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  validate: (e) => validateEventsV1(e),
-  validateUpdate: (e, old) => validateEventsV1Update(e, old),
+  storedAs: { kind: eventKind, fromStored: coreToEventsV1, toStored: eventsV1ToCore },
+  validate: validateEventsV1,
+  validateUpdate: (e, old) => validateEventUpdateStrict(eventsV1ToCore(e), eventsV1ToCore(old)),
   fieldSelectors: {
     'regarding.kind': (e) => str(obj(e.regarding).kind),
     'regarding.namespace': (e) => str(obj(e.regarding).namespace),
