@@ -12,6 +12,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { ApiServerContext, PROTECTED_NAMESPACES } from './context.js';
 import { advertiseAddress, KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
 import { ObjectStore } from './object-store.js';
+import { DEFAULT_EVENT_TTL_MS, EventTtlSweeper } from './event-ttl.js';
 import { ResourceTable } from './resources.js';
 import { ApiServer } from './server.js';
 
@@ -28,6 +29,8 @@ export interface ControlPlaneOptions {
    * ServiceAccounts controller must then run). `k8ts up` enables it.
    */
   serviceAccountAdmission?: boolean;
+  /** How long an event lives after its last write (kube-apiserver --event-ttl; default 1 h; 0 keeps events forever). */
+  eventTtlMs?: number;
 }
 
 export interface ControlPlane {
@@ -81,6 +84,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ? new KubernetesEndpointsReconciler(ctx, advertiseAddress(opts.host), server.port, clock)
       : undefined;
   endpoints?.start();
+  const ttl = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;
+  const eventTtl = ttl > 0 ? new EventTtlSweeper(ctx, ttl, clock) : undefined;
+  eventTtl?.start();
   ready = true;
   return {
     server,
@@ -88,6 +94,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     async stop() {
       ready = false;
       endpoints?.stop();
+      await eventTtl?.stop();
       ctx.stop();
       await server.close();
       await cache.stop();

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   /** The runc binary, or a compatible one such as crun (`--runc-path`). */
   runcPath?: string;
   nodeMonitorGracePeriodMs: number;
+  /** kube-apiserver --event-ttl (default 1 h; 0 keeps events forever). */
+  eventTtlMs?: number;
   defaultUnreachableTolerationSeconds: number;
   defaultNotReadyTolerationSeconds: number;
 }
@@ -58,7 +60,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const runtimes = Array.from({ length: o.nodes }, (_, i) =>
     nodeRuntimes(o.runtime, { dataDir: nodeDir(i + 1), sigtermExitMs: 500, insecureRegistries: o.insecureRegistries, runcPath: o.runcPath }, (m) => console.error(`kubelet ${nodeName(i + 1)}: ${m}`)),
   );
-  const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token], serviceAccountAdmission: true });
+  const cp = await startControlPlane({ store: o.store, host: o.host, port: o.port, tls: o.tls, tokens: [o.token], serviceAccountAdmission: true, eventTtlMs: o.eventTtlMs });
   cp.ctx.tolerationSeconds = { notReadySeconds: o.defaultNotReadyTolerationSeconds, unreachableSeconds: o.defaultUnreachableTolerationSeconds };
   const loopback = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `https://${loopback}:${cp.server.port}`;

@@ -27,6 +27,7 @@ export const UP_FLAGS: FlagSpec = {
   'runc-path': { type: 'string', help: 'the runc binary, or a compatible one such as crun (default /usr/sbin/runc)' },
   'node-monitor-grace-period': { type: 'string', default: '40s', help: 'how long a node may go without renewing its Lease (every 10 s) before it is NotReady (Go duration)' },
   'default-unreachable-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod' },
+  'event-ttl': { type: 'string', default: '1h', help: 'how long an event is kept after its last write (Go duration; 0 keeps events forever)' },
   'default-not-ready-toleration-seconds': { type: 'number', default: 300, help: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -66,6 +67,12 @@ export async function up(argv: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError(`invalid --node-monitor-grace-period: ${(e as Error).message}`);
     }
+    let eventTtlMs: number;
+    try {
+      eventTtlMs = String(flags['event-ttl']) === '0' ? 0 : parseGoDuration(String(flags['event-ttl']));
+    } catch (e) {
+      throw new UsageError(`invalid --event-ttl: ${(e as Error).message}`);
+    }
     const cluster = await startCluster({
       store,
       host,
@@ -79,6 +86,7 @@ export async function up(argv: string[]): Promise<number> {
       insecureRegistries: (flags['insecure-registry'] as string[] | undefined) ?? [],
       runcPath: flags['runc-path'] ? resolveRuncPath(String(flags['runc-path'])) : undefined,
       nodeMonitorGracePeriodMs: graceMs,
+      eventTtlMs,
       defaultUnreachableTolerationSeconds: Number(flags['default-unreachable-toleration-seconds']),
       defaultNotReadyTolerationSeconds: Number(flags['default-not-ready-toleration-seconds']),
     });

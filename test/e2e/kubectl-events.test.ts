@@ -133,3 +133,34 @@ describe('one Event resource, two API versions', () => {
     assert.match(gone.stderr, /events\.events\.k8s\.io "x\.applied" not found/);
   });
 });
+
+describe('events expire --event-ttl after their last write', () => {
+  let c: Cluster;
+  before(async () => {
+    c = await startCluster({ args: ['--nodes', '0', '--event-ttl', '10s'] });
+  });
+  after(async () => {
+    await c?.destroy();
+  });
+
+  test('an event is deleted once its last write is older than the TTL', async () => {
+    const event = (name: string, at: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: 'default' },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'somepod', namespace: 'default' },
+        reason: 'Testing',
+        message: `written at ${at}`,
+        type: 'Normal',
+        source: { component: 'e2e' },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 1,
+      });
+    const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    ok(c.kubectl(['create', '-f', '-'], { input: event('once', now()) }));
+    assert.match(ok(c.kubectl(['get', 'event', 'once', '-o', 'name'])), /^event\/once$/m);
+    await eventually(() => /NotFound/.test(c.kubectl(['get', 'event', 'once']).stderr), 'the event deleted after its TTL', 60_000);
+  });
+});
