@@ -6,7 +6,7 @@ import type { KObject } from '../api/types.js';
 import { allKinds } from '../kinds/registry.js';
 import type { KindDef } from '../kinds/types.js';
 import { getSchema } from '../openapi/schemas.js';
-import type { Store } from '../storage/store.js';
+import { resourcePrefix, type Store } from '../storage/store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { ApiServerContext, PROTECTED_NAMESPACES } from './context.js';
@@ -65,9 +65,25 @@ async function bootstrap(ctx: ApiServerContext, port: number): Promise<void> {
   }
 }
 
+/**
+ * Before events.k8s.io/v1 became a view of core/v1 Events, k8ts stored its events separately under
+ * their own prefix; nothing serves those keys any more, so they go once at start.
+ */
+async function dropLegacyEventsKeys(store: Store): Promise<void> {
+  const prefix = resourcePrefix('events.k8s.io', 'events');
+  for (;;) {
+    const page = await store.list(prefix, { limit: 500 });
+    if (page.items.length === 0) return;
+    let deleted = 0;
+    for (const e of page.items) if (await store.delete(e.key, e.modRevision).then(() => true, () => false)) deleted++;
+    if (!page.more || deleted === 0) return;
+  }
+}
+
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const clock = opts.clock ?? realClock;
   const table = new ResourceTable(opts.kinds ?? allKinds());
+  await dropLegacyEventsKeys(opts.store);
   const cache = new WatchCache(opts.store);
   await cache.start();
   const objects = new ObjectStore({ store: opts.store, cache, clock, schemas: getSchema, garbageCollector: true });

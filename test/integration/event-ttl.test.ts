@@ -53,3 +53,18 @@ test('events expire an hour after their last write; rewriting one keeps it', asy
     await c.stop();
   }
 });
+
+test('events stored under the old separate events.k8s.io prefix are dropped at start', async () => {
+  const { MemoryStore } = await import('../../src/storage/memory/memory-store.js');
+  const { startControlPlane } = await import('../../src/apiserver/control-plane.js');
+  const store = new MemoryStore();
+  await store.create('/events.k8s.io/events/default/old', JSON.stringify({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'old', namespace: 'default' } }));
+  await store.create('/core/events/default/kept', JSON.stringify({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'kept', namespace: 'default', creationTimestamp: new Date().toISOString() } }));
+  const cp = await startControlPlane({ store, host: '127.0.0.1', port: 0, tokens: [] });
+  try {
+    assert.equal((await store.list('/events.k8s.io/events/')).items.length, 0);
+    assert.equal((await store.list('/core/events/')).items.length, 1);
+  } finally {
+    await cp.stop();
+  }
+});
