@@ -130,21 +130,18 @@ export function ipv4Bytes(ip: string): Buffer {
 
 export function ipv6Bytes(ip: string): Buffer {
   let s = ip;
-  let tail: number[] = [];
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
     const b = ipv4Bytes(v4[1]);
-    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
-    s = s.slice(0, -v4[1].length).replace(/:$/, ':0').replace(/::0$/, '::');
-    if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1);
+    s = `${s.slice(0, -v4[1].length)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
   }
   const [head, rest] = s.includes('::') ? s.split('::') : [s, undefined];
   const groups = (x: string) => (x ? x.split(':').map((g) => parseInt(g, 16)) : []);
   const h = groups(head);
   const r = rest === undefined ? [] : groups(rest);
-  const fill = 8 - tail.length - h.length - r.length;
+  const fill = 8 - h.length - r.length;
   if (fill < 0 || (rest === undefined && fill !== 0)) throw new DnsFormatError(`not an IPv6 address: "${ip}"`);
-  const all = [...h, ...Array<number>(fill).fill(0), ...r, ...tail];
+  const all = [...h, ...Array<number>(fill).fill(0), ...r];
   if (all.some((g) => !(g >= 0 && g <= 0xffff))) throw new DnsFormatError(`not an IPv6 address: "${ip}"`);
   const b = Buffer.alloc(16);
   all.forEach((g, i) => b.writeUInt16BE(g, i * 2));
