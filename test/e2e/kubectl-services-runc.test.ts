@@ -6,7 +6,7 @@
 // Needs root, runc, nft, docker-registry, busybox-static and a C compiler; skipped otherwise.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
 import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
@@ -104,8 +104,16 @@ describe('Services for runc pods: proxy and cluster DNS', { skip }, () => {
     assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b.*\nnameserver 10\.96\.0\.10\noptions ndots:5\n$/);
 
     // By ClusterIP, by full name, by short name (search list).
-    const get = (url: string) => exec(['wget', '-T', '5', '-qO-', url]);
-    await eventually(() => /^hello from web-/.test(get(`http://${clusterIP}:8080/`).stdout), 'wget by ClusterIP', 60_000);
+    const get = (url: string) => exec(['timeout', '10', 'wget', '-qO-', url]);
+    await eventually(() => /^hello from web-/.test(get(`http://${clusterIP}:8080/`).stdout), 'wget by ClusterIP', 60_000).catch((err) => {
+      const podIPs = ok(c.kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).split(' ');
+      console.error('DIAG pod direct', JSON.stringify(get(`http://${podIPs[0]}:8080/`)));
+      console.error('DIAG clusterIP', JSON.stringify(get(`http://${clusterIP}:8080/`)));
+      console.error('DIAG node', JSON.stringify(spawnSync('wget', ['-T', '3', '-qO-', `http://${clusterIP}:8080/`], { encoding: 'utf8' })));
+      console.error('DIAG nft', spawnSync('nft', ['list', 'table', 'ip', 'k8ts'], { encoding: 'utf8' }).stdout);
+      console.error('DIAG route', JSON.stringify(exec(['ip', 'route'])), JSON.stringify(exec(['ip', 'addr'])));
+      throw err;
+    });
     await eventually(() => /^hello from web-/.test(get('http://web.default.svc.cluster.local:8080/').stdout), 'wget by the full service name', 60_000);
     await eventually(() => /^hello from web-/.test(get('http://web:8080/').stdout), 'wget by the short name', 60_000);
     // Both endpoints answer in time (random choice).
