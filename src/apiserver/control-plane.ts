@@ -6,6 +6,7 @@ import type { KObject } from '../api/types.js';
 import { allKinds } from '../kinds/registry.js';
 import type { KindDef } from '../kinds/types.js';
 import { getSchema } from '../openapi/schemas.js';
+import { KUBE_DNS_NAMESPACE, kubeDnsService } from '../proxy/kube-dns-service.js';
 import { resourcePrefix, type Store } from '../storage/store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import { realClock, type Clock } from '../util/clock.js';
@@ -39,7 +40,7 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Objects a new cluster has: the system namespaces, the `kubernetes` Service and the RuntimeClasses. */
+/** Objects a new cluster has: the system namespaces, the `kubernetes` and `kube-dns` Services and the RuntimeClasses. */
 async function bootstrap(ctx: ApiServerContext, port: number): Promise<void> {
   const w = { dryRun: false, manager: 'k8ts', warnings: [] as string[] };
   const ensure = async (group: string, plural: string, namespace: string | undefined, obj: KObject) => {
@@ -60,6 +61,8 @@ async function bootstrap(ctx: ApiServerContext, port: number): Promise<void> {
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None' },
   });
+  // The cluster DNS Service (its endpoints are published by whoever serves DNS: src/proxy/dns-endpoints.ts).
+  await ensure('', 'services', KUBE_DNS_NAMESPACE, kubeDnsService()).catch((err: unknown) => console.error(`kube-dns Service: ${(err as Error).message}`));
   for (const handler of ['sim', 'process', 'runc']) {
     await ensure('node.k8s.io', 'runtimeclasses', undefined, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: handler }, handler });
   }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { RestClient } from '../client/rest-client.js';
 import { Kubelet, nodeRuntimes } from '../kubelet/index.js';
 import { resolveRuncPath } from '../kubelet/runtime/runc/preflight.js';
+import { startNodeServices } from '../proxy/node-services.js';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
 import { readKubeconfig } from './kubeconfig.js';
 
@@ -57,6 +58,9 @@ export async function agent(argv: string[]): Promise<number> {
     rootDir: dataDir,
     server: { host: String(flags['kubelet-address']), port: Number(flags['kubelet-port']), token: kc.token },
   });
+  // The service proxy for a runc node (no DNS server: pods use the kube-dns Service, served by
+  // `k8ts up`). Its own table, so an agent on the host of `k8ts up` leaves that one alone.
+  const services = String(flags.runtime) === 'runc' ? await startNodeServices({ client, table: `k8ts-${name}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60) }) : undefined;
   await kubelet.start();
   console.log(`k8ts agent ${flags.name} is running against ${kc.server}`);
   await new Promise<void>((r) => {
@@ -64,6 +68,7 @@ export async function agent(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => r());
   });
   await kubelet.stop();
+  await services?.stop();
   client.close();
   return 0;
 }

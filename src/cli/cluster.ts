@@ -11,6 +11,7 @@ import { NodeLifecycleController } from '../controllers/node-lifecycle/node-life
 import { ControllerManager } from '../controllers/runtime/manager.js';
 import { controllerFactories } from '../controllers/registry.js';
 import { Kubelet, nodeRuntimes } from '../kubelet/index.js';
+import { startNodeServices } from '../proxy/node-services.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../storage/store.js';
 
@@ -79,6 +80,15 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const manager = new ControllerManager({ client: client('kube-controller-manager'), leaderElection: true, identity }, controllerFactories({ dataDir: o.dataDir, rootCA: o.caCert }));
     await manager.start();
     stops.push(() => manager.stop());
+    // Services for runc pods: the proxy and cluster DNS (see src/proxy/node-services.ts). Only
+    // when the nodes' default runtime is runc; runc pods of other nodes (spec.runtimeClassName)
+    // are not proxied.
+    let clusterDNS: string[] = [];
+    if (o.runtime === 'runc') {
+      const services = await startNodeServices({ client: client('kube-proxy'), dnsPodCIDR: nodePodCIDR(1) });
+      stops.push(() => services.stop());
+      clusterDNS = services.clusterDNS;
+    }
     for (let i = 1; i <= o.nodes; i++) {
       const kubelet = new Kubelet({
         client: client('kubelet'),
@@ -88,6 +98,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         createRuntime: runtimes[i - 1].createRuntime,
         controlPlane: i === 1,
         podCIDR: nodePodCIDR(i),
+        dns: clusterDNS.length ? { clusterDNS } : undefined,
         rootDir: nodeDir(i),
         server: { host: loopback.replace(/^\[|\]$/g, ''), token: o.token },
       });

@@ -3,6 +3,7 @@
 // spec.nodeName feeds a work queue keyed by pod uid; pod workers (pod-worker.ts) sync one pod at
 // a time; runtime events, probe results and timers only put the uid back on the queue.
 
+import type { ClusterDnsSettings } from './pod-dns.js';
 import type { JsonObject, KObject } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import { EventRecorder } from '../client/event-recorder.js';
@@ -51,6 +52,8 @@ export interface KubeletOptions {
   controlPlane?: boolean;
   /** e.g. 10.244.1.0/24; without it the Node's spec.podCIDR, else 10.88.0.0/16. */
   podCIDR?: string;
+  /** Cluster DNS (kubelet --cluster-dns, --cluster-domain) for pods' resolv.conf; absent: the node's. */
+  dns?: ClusterDnsSettings;
   capacity?: { cpu?: string; memory?: string; pods?: number; ephemeralStorage?: string };
   nodeIP?: string;
   leaseDurationSeconds?: number;
@@ -147,6 +150,7 @@ export class Kubelet {
       getPod: (uid) => this.podsByUid.get(uid),
       runtimeFor: (pod) => this.runtimeFor(pod),
       defaultRuntime: opts.runtime,
+      dns: opts.dns,
       wake: (uid) => this.queue.add(uid),
       log: this.log,
       setup: new ContainerSetup(opts.client, rootDir),

@@ -11,6 +11,8 @@
 // A deleted pod stops its regular containers, then its sidecars in reverse order, within the
 // grace period; then the agent reports the terminal phase and removes the pod from the API.
 
+import { readFileSync } from 'node:fs';
+import { podDnsConfig, type ClusterDnsSettings } from './pod-dns.js';
 import type { JsonObject, KObject } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import type { ResourceClient } from '../client/resources.js';
@@ -47,6 +49,16 @@ export interface PodWorkerDeps {
   setup?: ContainerSetup;
   /** What a kept runtime still holds for the pod after an agent restart (taken once). */
   adopted?(uid: string): AdoptedPod | undefined;
+  /** Cluster DNS for the pods' resolv.conf (absent: every pod gets the node's). */
+  dns?: ClusterDnsSettings;
+}
+
+function readNodeResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 type ById = Map<string, ContainerStatus>;
@@ -149,6 +161,7 @@ export class PodWorkers {
         annotations,
         logDirectory: `/var/log/pods/${rec.namespace}_${rec.name}_${rec.uid}`,
         runtimeHandler: typeof s.runtimeClassName === 'string' ? s.runtimeClassName : '',
+        dnsConfig: this.d.dns ? podDnsConfig(pod, this.d.dns, readNodeResolvConf) : undefined,
       });
       const st = await rec.runtime.podSandboxStatus(id);
       rec.sandboxId = id;

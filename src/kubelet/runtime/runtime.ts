@@ -68,6 +68,15 @@ export interface PodSandboxConfig {
   logDirectory?: string;
   /** RuntimeClass handler the pod asked for ('' = default). */
   runtimeHandler?: string;
+  /** The pod's resolv.conf (CRI DNSConfig); absent: the node's. See kubelet/pod-dns.ts. */
+  dnsConfig?: DnsConfig;
+}
+
+/** CRI DNSConfig: name servers, search domains and resolver options of a sandbox. */
+export interface DnsConfig {
+  servers: string[];
+  searches: string[];
+  options: string[];
 }
 
 export interface PodSandboxStatus {

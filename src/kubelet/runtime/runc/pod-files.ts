@@ -1,11 +1,14 @@
 // The files a pod's containers see at /etc/hosts, /etc/hostname and /etc/resolv.conf, written
 // once per sandbox (the kubelet's formats): the hosts file maps the pod's hostname to its IP;
 // resolv.conf is the node's, without loopback name servers, which are not reachable from the
-// pod's network namespace (a systemd-resolved stub listens on 127.0.0.53 on the node only).
+// pod's network namespace (a systemd-resolved stub listens on 127.0.0.53 on the node only), or
+// the kubelet's DNS configuration for the pod when it gives one (dnsPolicy, see kubelet/pod-dns.ts).
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as nodeHostname } from 'node:os';
 import { join } from 'node:path';
+import { renderResolvConf } from '../../pod-dns.js';
+import type { DnsConfig } from '../runtime.js';
 
 export interface PodFiles {
   hosts: string;
@@ -57,7 +60,7 @@ export function resolvConf(): string {
 }
 
 /** The pod's files and what goes in them (k8ts-shim's pod mode writes them, see pod-network.ts). */
-export function podFileContents(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean }): { files: PodFiles; contents: [string, string][] } {
+export function podFileContents(dir: string, o: { ip?: string; hostname: string; hostNetwork: boolean; dns?: DnsConfig }): { files: PodFiles; contents: [string, string][] } {
   const files: PodFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   const name = o.hostNetwork ? nodeHostname() : o.hostname;
   return {
@@ -65,7 +68,7 @@ export function podFileContents(dir: string, o: { ip?: string; hostname: string;
     contents: [
       [files.hosts, hostsFile(o.ip, name, o.hostNetwork)],
       [files.hostname, `${name}\n`],
-      [files.resolvConf, resolvConf()],
+      [files.resolvConf, o.dns ? renderResolvConf(o.dns) : resolvConf()],
     ],
   };
 }

@@ -263,7 +263,7 @@ export class RuncRuntime implements ContainerRuntime {
     startTrace(key, 'sandbox');
     try {
       mkdirSync(dir, { recursive: true });
-      const { files, contents } = podFileContents(dir, { ip, hostname, hostNetwork });
+      const { files, contents } = podFileContents(dir, { ip, hostname, hostNetwork, dns: config.dnsConfig });
       startTrace(key, 'sandbox-files');
       const namespaces = await this.network.setUp(join(dir, 'ns'), { sandboxId: id, hostname, hostNetwork, ip, cidr, files: contents, trace: startTraceOn ? (stage) => startTrace(key, stage) : undefined });
       const sb: Sandbox = { id, config, annotations: { ...config.annotations }, state: 'ready', createdAt: this.clock.now().toISOString(), ip, holdsIp: !hostNetwork, cidr, hostname, namespaces, files, containers: new Set() };
