@@ -310,13 +310,16 @@ describe('kubectl with the runc runtime', { skip }, () => {
 
   test('deleting the pods leaves no bundle, mount, namespace, veth or cgroup behind', async () => {
     // This node's veths (other test files may have theirs meanwhile; a completed pod has none).
-    const veths = readdirSync(join(stateDir(), 'sandboxes')).map(vethName);
+    const sandboxes = readdirSync(join(stateDir(), 'sandboxes'));
+    const veths = sandboxes.map(vethName);
+    // Their pod cgroups (named by the sandbox id's first 16 characters); another k8ts on this host has its own.
+    const podCgroups = sandboxes.map((id) => join('/sys/fs/cgroup/memory/k8ts', id.slice(0, 16)));
     assert.ok(veths.some((v) => existsSync(`/sys/class/net/${v}`)));
     ok(c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true'], { timeoutMs: 60_000 }));
     await eventually(() => readdirSync(join(stateDir(), 'sandboxes')).length === 0 && readdirSync(join(stateDir(), 'containers')).length === 0, 'the runtime state to empty', 30_000);
     assert.deepEqual(mountsUnder(dataDir), []);
     assert.deepEqual(veths.filter((v) => existsSync(`/sys/class/net/${v}`)), []);
-    assert.equal(existsSync('/sys/fs/cgroup/memory/k8ts') && readdirSync('/sys/fs/cgroup/memory/k8ts', { withFileTypes: true }).some((d) => d.isDirectory()), false);
+    assert.deepEqual(podCgroups.filter((d) => existsSync(d)), []);
     assert.deepEqual(readdirSync(join(stateDir(), 'pods')), []);
     assert.equal(ok(c.kubectl(['get', 'pods', '-o', 'name'])), '');
   });
