@@ -5,31 +5,17 @@
 
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore } from '../../src/images/image-store.js';
-import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
-import { DEFAULT_RUNC, RuncRuntime } from '../../src/kubelet/runtime/runc/runc-runtime.js';
+import { RuncRuntime } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { bridgeName, mountsUnder, vethName } from '../../src/kubelet/runtime/runc/pod-network.js';
 import type { ContainerStatus, PodSandboxConfig } from '../../src/kubelet/runtime/runtime.js';
-import { busyboxLayer, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
+import { busyboxLayer, makeLayer, runcTestsMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { runRuntimeContract } from './runtime-contract.js';
 
-function missing(): string | undefined {
-  try {
-    runcPreflight(DEFAULT_RUNC);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'no C compiler (cc) to build k8ts-shim';
-  }
-  return registryMissing();
-}
+const missing = runcTestsMissing;
 
 const skip = missing();
 if (skip) console.log(`# skipping the runc runtime tests: ${skip}`);

@@ -8,33 +8,19 @@
 // (the imagePullSecrets tests also need htpasswd from apache2-utils).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { writeTar } from '../../src/images/tar-writer.js';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
-import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { mountsUnder, vethName } from '../../src/kubelet/runtime/runc/pod-network.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
-import { busyboxLayer, htpasswdMissing, makeLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
+import { busyboxLayer, htpasswdMissing, makeLayer, runcTestsMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { eventually, K8TS_BIN, KUBECTL, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
-function missing(): string | undefined {
-  try {
-    runcPreflight(DEFAULT_RUNC);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'no C compiler (cc) to build k8ts-shim';
-  }
-  return registryMissing();
-}
+const missing = runcTestsMissing;
 
 const skip = missing();
 const NODE_CIDR = '10.244.1.0/24';

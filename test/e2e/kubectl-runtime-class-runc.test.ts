@@ -7,28 +7,13 @@
 // `flock /tmp/k8ts-runc.lock` when other runc tests may run).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
-import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
-import { busyboxLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
+import { busyboxLayer, runcTestsMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { eventually, ok, startCluster, tempDir, type Cluster } from './harness.js';
 
-function missing(): string | undefined {
-  try {
-    runcPreflight(DEFAULT_RUNC);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'no C compiler (cc) to build k8ts-shim';
-  }
-  return registryMissing();
-}
+const missing = runcTestsMissing;
 
 const NODE_CIDR = '10.244.1.0/24';
 const json = (c: Cluster, args: string[]) => JSON.parse(ok(c.kubectl([...args, '-o', 'json'])));

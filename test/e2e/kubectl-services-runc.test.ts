@@ -8,29 +8,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { runcPreflight } from '../../src/kubelet/runtime/runc/preflight.js';
-import { DEFAULT_RUNC } from '../../src/kubelet/runtime/runc/runc-runtime.js';
 import { purgeRuncState } from '../../src/kubelet/runtime/runc/purge.js';
 import { nftUsable } from '../../src/proxy/service-proxy.js';
-import { busyboxLayer, registryMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
+import { busyboxLayer, runcTestsMissing, startRegistry, type TestRegistry } from '../fixtures/busybox-registry.js';
 import { eventually, ok, startCluster, tempDir, type Cluster } from './harness.js';
 import { join } from 'node:path';
 
 async function missing(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root';
-  try {
-    runcPreflight(DEFAULT_RUNC);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'no C compiler (cc) to build k8ts-shim';
-  }
   const nft = await nftUsable();
   if (nft) return `nftables unusable: ${nft}`;
-  return registryMissing();
+  return runcTestsMissing();
 }
 
 const skip = await missing();

@@ -21,7 +21,6 @@ import { realClock, type Clock } from '../../../util/clock.js';
 import type { IpAllocator } from '../ip-allocator.js';
 import {
   allocatePodIp,
-  exitedCode,
   newRuntimeId,
   configuredAllocator,
   podLogDir,
@@ -52,8 +51,8 @@ import {
   type StreamOptions,
   type StreamSession,
 } from '../runtime.js';
-import { attachSession } from './attach-session.js';
-import { logFiles, readCriLog } from './cri-log.js';
+import { attachContainer, containerLogs } from '../container-io.js';
+import { logFiles } from './cri-log.js';
 import { execCapture, execSession, type ExecTarget } from './exec-session.js';
 import { processStartTicks, readExitFile, readJson, signalProcess, writeExitFile, writeJsonAtomic, type ContainerRecordOnDisk, type ExitRecord, type SandboxRecord } from './process-state.js';
 import { ensureShim, shimStartFailure, spawnShim } from './shim-binary.js';
@@ -408,20 +407,11 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
-    const c = this.get(id);
-    if (c.state !== 'running') throw new Error(`cannot attach to a stopped container: container ${id} is ${c.state}`);
-    return attachSession({
-      logs: (o) => this.readLogs(id, o),
-      stdinPath: opts.stdin && c.rec.config.stdin ? join(c.dir, 'stdin') : undefined,
-      tty: opts.tty,
-      exited: () => exitedCode(c),
-      clock: this.clock,
-    });
+    return attachContainer(this.get(id), id, opts, (o) => this.readLogs(id, o), this.clock);
   }
 
   readLogs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
-    const c = this.get(id);
-    return readCriLog(c.rec.logPath, opts, { done: () => c.state === 'exited' || !this.containers.has(id) });
+    return containerLogs(this.get(id), () => this.containers.has(id), opts);
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {

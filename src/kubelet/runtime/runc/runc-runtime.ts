@@ -24,7 +24,6 @@ import { parseReference } from '../../../images/reference.js';
 import type { IpAllocator } from '../ip-allocator.js';
 import {
   allocatePodIp,
-  exitedCode,
   newRuntimeId,
   configuredAllocator,
   podLogDir,
@@ -56,8 +55,8 @@ import {
   type StreamOptions,
   type StreamSession,
 } from '../runtime.js';
-import { attachSession } from '../process/attach-session.js';
-import { readCriLog, logFiles } from '../process/cri-log.js';
+import { attachContainer, containerLogs } from '../container-io.js';
+import { logFiles } from '../process/cri-log.js';
 import { processStartTicks, readExitFile, readJson, writeExitFile, writeJsonAtomic, type ExitRecord } from '../process/process-state.js';
 import { ensureShim, shimStartFailure } from '../process/shim-binary.js';
 import { Spawner } from './spawner.js';
@@ -553,22 +552,12 @@ export class RuncRuntime implements ContainerRuntime {
     return runcExecStream(this.shim, this.runc, id, cmd, opts);
   }
 
-  /** kubectl attach: output from the log as it is written; input into the stdin FIFO (stdin: true). */
   async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
-    const c = this.get(id);
-    if (c.state !== 'running') throw new Error(`cannot attach to a stopped container: container ${id} is ${c.state}`);
-    return attachSession({
-      logs: (o) => this.readLogs(id, o),
-      stdinPath: opts.stdin && c.rec.config.stdin ? join(c.dir, 'stdin') : undefined,
-      tty: opts.tty,
-      exited: () => exitedCode(c),
-      clock: this.clock,
-    });
+    return attachContainer(this.get(id), id, opts, (o) => this.readLogs(id, o), this.clock);
   }
 
   readLogs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
-    const c = this.get(id);
-    return readCriLog(c.rec.logPath, opts, { done: () => c.state === 'exited' || !this.containers.has(id) });
+    return containerLogs(this.get(id), () => this.containers.has(id), opts);
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
